@@ -1,0 +1,333 @@
+"""The base stream: GitHub's headers, timeouts, `Link` paging, retries and rate limits."""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import ParseResult, urlsplit
+
+import backoff
+import msgspec
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.pagination import HeaderLinkPaginator
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+from typing_extensions import override
+
+from tap_github_pat_grants.errors import GitHubFatalError
+from tap_github_pat_grants.http_policy import (
+    MAX_TRIES,
+    Action,
+    Decision,
+    classify,
+    transient_wait,
+)
+from tap_github_pat_grants.incremental import to_utc_z
+from tap_github_pat_grants.messages import fatal_line, gave_up_line, rate_limit_too_long_line
+from tap_github_pat_grants.progress import OrgProgress
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterable
+
+    from backoff.types import Details
+    from singer_sdk.helpers.types import Context
+
+    from tap_github_pat_grants.auth import OrgAuth
+    from tap_github_pat_grants.tap import TapGitHubPatGrants
+
+PER_PAGE = 100  # GitHub's maximum for these endpoints
+
+
+class RateLimitedError(RetriableAPIError):
+    """GitHub asked us to wait a known time before the next request."""
+
+    def __init__(self, message: str, response: requests.Response, wait_seconds: float) -> None:
+        """Carry the wait GitHub asked for."""
+        super().__init__(message, response)
+        self.wait_seconds = wait_seconds
+
+
+class MissingPermissionError(GitHubFatalError):
+    """403 "Resource not accessible by integration": the App lacks an org permission."""
+
+
+class GitHubLinkPaginator(HeaderLinkPaginator):
+    """Follows `Link: rel="next"`, but only to the configured API host (tokens go there)."""
+
+    def __init__(self, api_url: str) -> None:
+        """Remember which origin may receive our token."""
+        super().__init__()
+        self._origin = urlsplit(api_url)[:2]
+
+    @override
+    def get_next_url(self, response: requests.Response) -> str | None:
+        url = super().get_next_url(response)
+        if url and urlsplit(url)[:2] != self._origin:
+            msg = (
+                "GitHub's next-page link points outside api_url; set api_url to the host "
+                "GitHub's Link headers use"
+            )
+            raise GitHubFatalError(msg)
+        return url
+
+
+class GitHubOrgStream(RESTStream[ParseResult]):
+    """A stream of one GitHub list endpoint, partitioned (and bookmarked) per organization."""
+
+    _tap: TapGitHubPatGrants
+    # Named in the one-line error when the App lacks the permission this endpoint needs.
+    permission_name = "Personal access tokens: read"
+    # Timestamp fields rewritten to one UTC form (the same instants).
+    timestamp_fields: tuple[str, ...] = ()
+    # Child streams run once per parent record: no per-context progress lines at INFO.
+    quiet_progress = False
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Set up per-run counters; the org being read is set when a partition starts."""
+        super().__init__(*args, **kwargs)
+        self._org = ""
+        self._payload: object = None
+        self._secondary_limits_seen = 0
+        self.progress = OrgProgress(self.name, self.logger, quiet=self.quiet_progress)
+
+    @property
+    def url_base(self) -> str:
+        """`api_url`: api.github.com, a GHES `/api/v3` base or a GHE.com host."""
+        return self._tap.settings.api_url
+
+    @property
+    def partitions(self) -> list[dict[str, t.Any]] | None:
+        """One partition per configured organization, so each has its own bookmark."""
+        if self.parent_stream_type is not None:
+            return None
+        return [{"org": org} for org in self._tap.settings.organizations]
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """GitHub's recommended media type and a pinned API version."""
+        return {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+
+    @property
+    def user_agent(self) -> str:
+        """`user_agent`, by default `tap-github-pat-grants/<version>`."""
+        return self._tap.settings.user_agent
+
+    @property
+    def timeout(self) -> int:
+        """`request_timeout_seconds`: connect and read timeout of one request."""
+        return self._tap.settings.request_timeout_seconds
+
+    @property
+    def authenticator(self) -> OrgAuth:
+        """The current organization's credentials, built once per tap (not per request)."""
+        return self._tap.credentials.for_org(self._org)
+
+    @override
+    def get_new_paginator(self) -> GitHubLinkPaginator:
+        return GitHubLinkPaginator(self.url_base)
+
+    def query_params(self, context: Context) -> list[tuple[str, str]]:  # noqa: ARG002
+        """First-page query parameters besides `per_page` (filters, sort)."""
+        return []
+
+    @override
+    def get_url_params(
+        self, context: Context | None, next_page_token: ParseResult | None
+    ) -> dict[str, t.Any]:
+        params: dict[str, t.Any] = {"per_page": PER_PAGE}
+        for key, value in self.query_params(context or {}):
+            params.setdefault(key, []).append(value)
+        return params
+
+    @override
+    def get_http_request(self, *, page: PageContext[ParseResult]) -> HTTPRequest:
+        self._respect_rate_budget()
+        if page.next_page_token:
+            # GitHub's next URL already carries every query parameter; the SDK would append
+            # the first page's parameters again, so follow the URL exactly as given.
+            return HTTPRequest(url=page.next_page_token.geturl(), headers=self.http_headers)
+        return super().get_http_request(page=page)
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """On by default: loaders that support it drop rows gone since the last full read."""
+        return bool(self.config.get("emit_activate_version_messages", True))
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        self._org = str((context or {})["org"])
+        self.progress.start(self._org)
+        yield from self.read_partition(context or {})
+        self.progress.finish()
+
+    def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
+        """Every record of one partition (one org, or one parent record for children)."""
+        yield from self.request_records(context)
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        self._tap.rate_budget.observe(self._org, response.headers)
+        message = ""
+        if response.status_code >= 400:  # noqa: PLR2004
+            message = _error_message(response)
+        decision = classify(
+            response.status_code,
+            response.headers,
+            message,
+            now=self._tap.clock(),
+            secondary_limits_seen=self._secondary_limits_seen,
+        )
+        if decision.action is Action.OK:
+            self._accept(response)
+        else:
+            self._refuse(decision, response, message)
+
+    def _accept(self, response: requests.Response) -> None:
+        """Decode a 2xx body here, inside the retry loop: a truncated body is retried."""
+        try:
+            self._payload = msgspec.json.decode(response.content)
+        except msgspec.DecodeError:
+            msg = "GitHub sent an incomplete JSON body"
+            raise RetriableAPIError(msg, response) from None
+        self.authenticator.note_success()
+        self.progress.page_done(response)
+
+    def _refuse(self, decision: Decision, response: requests.Response, message: str) -> None:
+        """Raise what the SDK's retry loop should do with a refusal: resend, wait, or stop."""
+        if decision.action is Action.RETRY:
+            raise RetriableAPIError(decision.reason, response)
+        if decision.action is Action.WAIT:
+            if "secondary" in decision.reason:
+                self._secondary_limits_seen += 1
+            if decision.wait_seconds > self._tap.settings.max_rate_limit_wait_seconds:
+                raise GitHubFatalError(rate_limit_too_long_line(self._org, response, self._tap))
+            raise RateLimitedError(decision.reason, response, decision.wait_seconds)
+        if decision.action is Action.REFRESH_TOKEN:
+            if self.authenticator.refresh_after_unauthorized():
+                reason = "installation token rejected (401), minted a new one"
+                raise RateLimitedError(reason, response, 0)
+            line = f"org {self._org}: GitHub answered 401 Bad credentials: "
+            raise GitHubFatalError(line + self.authenticator.unauthorized_advice + _rid(response))
+        line = fatal_line(self._org, response, message, self.permission_name)
+        if response.status_code == 403 and "integration" in message.lower():  # noqa: PLR2004
+            raise MissingPermissionError(line)
+        raise GitHubFatalError(line)
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        payload, self._payload = self._payload, None
+        if not isinstance(payload, list):
+            msg = (
+                f"org {self._org}: GitHub sent a {type(payload).__name__} where a list was expected"
+            )
+            raise GitHubFatalError(msg + _rid(response))
+        return payload
+
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        row["org"] = self._org
+        self.progress.records += 1
+        for field in self.timestamp_fields:
+            value = row.get(field)
+            if value is not None:
+                row[field] = to_utc_z(value)
+        return row
+
+    # Retries and waits: the SDK's backoff loop, with GitHub's waits instead of its guesses.
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        exception = yield 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            if isinstance(exception, RateLimitedError):
+                exception = yield exception.wait_seconds
+            else:
+                exception = yield transient_wait(attempt)
+
+    @override
+    def backoff_max_tries(self) -> int:
+        return MAX_TRIES
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        # Jitter is already in `transient_wait`; a rate-limit wait must be exactly GitHub's.
+        return value
+
+    @override
+    def backoff_handler(self, details: Details) -> None:
+        # The SDK logs every retry at ERROR, which schedulers alert on; a wait is a warning.
+        exception = details.get("exception")
+        reason = (
+            str(exception) if isinstance(exception, RetriableAPIError) else type(exception).__name__
+        )
+        self.logger.warning(
+            "org %s: waiting %.1f s before try %d of %d: %s",
+            self._org,
+            details.get("wait", 0.0),
+            details["tries"] + 1,
+            MAX_TRIES,
+            reason,
+        )
+
+    @override
+    def request_decorator(
+        self, func: Callable[..., requests.Response]
+    ) -> Callable[..., requests.Response]:
+        # The SDK's decorator, minus backoff's own logger (it logs give-ups at ERROR with the
+        # SDK's error text, which carries URLs); `backoff_handler` logs each wait instead.
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            (
+                ConnectionError,
+                RetriableAPIError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ),
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+        def request_or_fail(*args: t.Any, **kwargs: t.Any) -> requests.Response:
+            try:
+                return retrying(*args, **kwargs)
+            except (RetriableAPIError, requests.RequestException, ConnectionError) as exc:
+                raise GitHubFatalError(gave_up_line(self._org, exc, MAX_TRIES)) from None
+
+        return request_or_fail
+
+    def _respect_rate_budget(self) -> None:
+        """Pause before the next request when this installation's budget is nearly spent."""
+        wait = self._tap.rate_budget.pause_before_request(self._org)
+        if wait <= 0:
+            return
+        if wait > self._tap.settings.max_rate_limit_wait_seconds:
+            raise GitHubFatalError(rate_limit_too_long_line(self._org, None, self._tap, wait))
+        self.logger.warning(
+            "org %s: %.1f s pause: fewer than rate_limit_buffer=%d requests left in the "
+            "installation's hourly budget; waiting for it to reset",
+            self._org,
+            wait,
+            self._tap.settings.rate_limit_buffer,
+        )
+        self._tap.sleep(wait)
+        self._tap.rate_budget.forget(self._org)
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        body = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        return ""
+    return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+
+def _rid(response: requests.Response) -> str:
+    return f" (X-GitHub-Request-Id: {response.headers.get('X-GitHub-Request-Id', 'none')})"

@@ -1,0 +1,1 @@
+"""JSON Schemas of the streams, generated from GitHub's OpenAPI description."""

@@ -1,0 +1,258 @@
+"""The streams: which endpoint, which key, how each is replicated, which children it has."""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import datetime, timezone
+
+from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from typing_extensions import override
+
+from tap_github_pat_grants import schemas
+from tap_github_pat_grants.client import GitHubOrgStream, MissingPermissionError
+from tap_github_pat_grants.incremental import (
+    GRANTED_SINCE_KEY,
+    GrantQuery,
+    parse_instant,
+    plan_grant_queries,
+    to_utc_z,
+)
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from singer_sdk.helpers.types import Context
+
+SCHEMAS = SchemaDirectory(schemas)
+
+GRANT_TIMESTAMPS = ("access_granted_at", "token_expires_at", "token_last_used_at")
+REQUEST_TIMESTAMPS = ("created_at", "token_expires_at", "token_last_used_at")
+
+
+class PatGrantsStream(GitHubOrgStream):
+    """Fine-grained PATs approved to access each organization, incremental on last use."""
+
+    name = "pat_grants"
+    path = "/orgs/{org}/personal-access-tokens"
+    primary_keys = ("org", "id")
+    replication_key = "token_last_used_at"
+    is_sorted = False  # GitHub sorts by creation only: a bookmark is final per finished org
+    schema = StreamSchema(SCHEMAS)
+    timestamp_fields = GRANT_TIMESTAMPS
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Start with no query in flight."""
+        super().__init__(*args, **kwargs)
+        self._query = GrantQuery("all", ())
+        self.full_read: bool | None = None
+
+    @property
+    def run_started_at(self) -> str:
+        """This run's start, the ceiling of every bookmark it writes."""
+        started = datetime.fromtimestamp(self._tap.initialized_at / 1000, tz=timezone.utc)
+        return str(to_utc_z(started.isoformat()))
+
+    def plan(self, context: Context) -> list[GrantQuery]:
+        """The queries this org needs in this run, from its two marks and `start_date`."""
+        if self.replication_method == REPLICATION_FULL_TABLE:
+            return plan_grant_queries(
+                full_table=True,
+                used_since=None,
+                granted_since=None,
+                lookback=self._tap.settings.lookback,
+            )
+        state = self.get_context_state(context)
+        bookmark = (
+            state.get("replication_key_value")
+            if state.get("replication_key") == self.replication_key
+            else None
+        )
+        granted_mark = state.get(GRANTED_SINCE_KEY)
+        start_date = self._tap.settings.start_date
+        return plan_grant_queries(
+            full_table=False,
+            used_since=_latest(parse_instant(bookmark) if bookmark else None, start_date),
+            granted_since=_latest(
+                parse_instant(granted_mark) if granted_mark else None, start_date
+            ),
+            lookback=self._tap.settings.lookback,
+        )
+
+    @override
+    def query_params(self, context: Context) -> list[tuple[str, str]]:
+        return [*self._tap.settings.grant_filters, *self._query.params]
+
+    @override
+    def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
+        incremental = self.replication_method != REPLICATION_FULL_TABLE
+        if incremental:
+            # The SDK writes its signpost only at stream level and in another string form;
+            # ours caps this org's bookmark at the run's start, in the form records use.
+            self._write_replication_key_signpost(context, self.run_started_at)
+        queries = self.plan(context)
+        seen: set[int] = set()  # each grant at most once per run, across both slices
+        for query in queries:
+            self._query = query
+            self.logger.info("pat_grants org %s: reading %s grants", self._org, query.name)
+            for grant in self.request_records(context):
+                if query.stop_before is not None:
+                    if str(to_utc_z(grant["access_granted_at"])) < query.stop_before:
+                        break  # newest-first: everything after this is older still
+                    if grant["id"] in seen:
+                        continue
+                elif len(queries) > 1:
+                    seen.add(grant["id"])
+                yield grant
+        if incremental:
+            self.get_context_state(context)[GRANTED_SINCE_KEY] = self.run_started_at
+
+    @override
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        return None  # written per org in `read_partition`
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: dict[str, t.Any], *, context: Context | None = None
+    ) -> None:
+        # A never-used token has no `token_last_used_at`; the SDK would log a warning for
+        # each such grant (thousands per run). It cannot move a bookmark, so skip it quietly.
+        if latest_record.get(self.replication_key or "") is not None:
+            super()._increment_stream_state(latest_record, context=context)
+
+    @override
+    def _write_schema_message(self) -> None:
+        super()._write_schema_message()
+        # The SDK versions the table (ACTIVATE_VERSION) only for FULL_TABLE streams, but a
+        # run with no marks at all (first run, `meltano run --full-refresh`) also reads every
+        # grant, so loaders may drop the ones revoked since; incremental runs must not.
+        self.full_read = all(len(self.plan(partition)) == 1 for partition in self.partitions or [])
+        if (
+            self.full_read
+            and self.replication_method != REPLICATION_FULL_TABLE
+            and self.emit_activate_version_messages
+            and self.selected
+        ):
+            self._stream_version = self._tap.initialized_at // 1000
+            self._write_activate_version_message(self._stream_version)
+
+    @override
+    def get_child_context(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> Context | None:
+        if record.get("repository_selection") != "subset":
+            return None  # `all` would list every repository of the org; `none` lists none
+        return {"org": record["org"], "pat_id": record["id"]}
+
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        child = self.get_child_context(record, context)
+        if child is not None:
+            yield child
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+class PatRequestsStream(GitHubOrgStream):
+    """Pending requests for fine-grained PAT access, read whole each run (they are few)."""
+
+    name = "pat_requests"
+    path = "/orgs/{org}/personal-access-token-requests"
+    primary_keys = ("org", "id")
+    replication_key = None  # a request disappears once reviewed: FULL_TABLE + ACTIVATE_VERSION
+    schema = StreamSchema(SCHEMAS)
+    timestamp_fields = REQUEST_TIMESTAMPS
+    permission_name = "Personal access token requests: read"
+    full_read = True
+
+    @override
+    def query_params(self, context: Context) -> list[tuple[str, str]]:
+        return list(self._tap.settings.grant_filters)
+
+    @override
+    def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
+        try:
+            yield from self.request_records(context)
+        except MissingPermissionError as missing:
+            if not self._tap.settings.skip_requests_without_permission:
+                raise
+            self.logger.warning("%s; skipped (skip_requests_without_permission=true)", missing)
+
+    @override
+    def get_child_context(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> Context | None:
+        if record.get("repository_selection") != "subset":
+            return None
+        return {"org": record["org"], "pat_request_id": record["id"]}
+
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        child = self.get_child_context(record, context)
+        if child is not None:
+            yield child
+
+
+class RepositoriesOfParent(GitHubOrgStream):
+    """Repositories a `subset` grant or request reaches: one row per (parent, repository)."""
+
+    parent_id_field: str
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # no state per grant: read whole
+    schema = StreamSchema(SCHEMAS)
+    timestamp_fields = ("created_at", "updated_at", "pushed_at")
+    quiet_progress = True
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Not yet versioned in this run."""
+        super().__init__(*args, **kwargs)
+        self._versioned = False
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Once per run, and only when the parent read every row of its own table."""
+        parent = next(
+            stream
+            for stream in self._tap.streams.values()
+            if type(stream) is self.parent_stream_type
+        )
+        if self._versioned or not getattr(parent, "full_read", False):
+            return False
+        self._versioned = super().emit_activate_version_messages
+        return self._versioned
+
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        row = super().post_process(row, context) or row
+        row[self.parent_id_field] = (context or {})[self.parent_id_field]
+        row["repository_id"] = row["id"]
+        return row
+
+
+class PatGrantRepositoriesStream(RepositoriesOfParent):
+    """Repositories each `subset` grant can reach."""
+
+    name = "pat_grant_repositories"
+    path = "/orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    primary_keys = ("org", "pat_id", "repository_id")
+    parent_stream_type = PatGrantsStream
+    parent_id_field = "pat_id"
+
+
+class PatRequestRepositoriesStream(RepositoriesOfParent):
+    """Repositories each pending `subset` request asks for."""
+
+    name = "pat_request_repositories"
+    path = "/orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    primary_keys = ("org", "pat_request_id", "repository_id")
+    parent_stream_type = PatRequestsStream
+    parent_id_field = "pat_request_id"
+    permission_name = "Personal access token requests: read"

@@ -1,0 +1,210 @@
+"""The tap: its settings (as `--about` shows them), their checks, and its streams."""
+
+from __future__ import annotations
+
+import time
+import typing as t
+from functools import cached_property
+
+import requests
+from jsonschema import Draft7Validator
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.streams import Stream  # noqa: TC002 (used at runtime in STREAM_TYPES)
+from typing_extensions import override
+
+from tap_github_pat_grants import streams
+from tap_github_pat_grants.auth import GitHubCredentials
+from tap_github_pat_grants.errors import ConfigError
+from tap_github_pat_grants.http_policy import RateBudget
+from tap_github_pat_grants.settings import (
+    DEFAULT_API_URL,
+    DEFAULT_LOOKBACK_SECONDS,
+    DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+    DEFAULT_RATE_LIMIT_BUFFER,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    Settings,
+    parse_settings,
+)
+
+STREAM_TYPES: tuple[type[Stream], ...] = (
+    streams.PatGrantsStream,
+    streams.PatGrantRepositoriesStream,
+    streams.PatRequestsStream,
+    streams.PatRequestRepositoriesStream,
+)
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property(
+        "organizations",
+        th.ArrayType(th.StringType),
+        required=True,
+        description="Organization logins to read (case-insensitive, as on GitHub). "
+        "Each gets its own partition and bookmark.",
+    ),
+    th.Property(
+        "app_id",
+        th.CustomType({"type": ["string", "integer"]}),
+        description="The GitHub App's App ID or Client ID (the JWT issuer). "
+        "Use with private_key; or set auth_token instead.",
+    ),
+    th.Property(
+        "private_key",
+        th.StringType,
+        secret=True,
+        description="The GitHub App's private key (PEM). Real newlines or literal \\n escapes.",
+    ),
+    th.Property(
+        "auth_token",
+        th.StringType,
+        secret=True,
+        description="A ready GitHub App installation access token (e.g. minted by a CI step), "
+        "instead of app_id + private_key. It cannot be renewed by the tap.",
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        default=DEFAULT_API_URL,
+        description="API base URL: https://api.github.com, https://HOST/api/v3 (GitHub "
+        "Enterprise Server) or https://api.SUBDOMAIN.ghe.com. Every request goes here.",
+    ),
+    th.Property(
+        "start_date",
+        th.StringType,
+        description="First-run lower bound: grants whose token was used, or that were granted, "
+        "after this instant (e.g. 2024-01-31 or 2024-01-31T00:00:00Z). Unset: read every grant.",
+    ),
+    th.Property(
+        "lookback_seconds",
+        th.IntegerType,
+        default=DEFAULT_LOOKBACK_SECONDS,
+        description="Incremental runs re-read this many seconds before each bookmark, so "
+        "late-recorded uses and same-second boundaries are never missed.",
+    ),
+    th.Property(
+        "owner",
+        th.ArrayType(th.StringType),
+        description="GitHub filter: only tokens of these owners (at most 10 logins).",
+    ),
+    th.Property(
+        "repository",
+        th.StringType,
+        description="GitHub filter: only tokens that can access this repository (its name).",
+    ),
+    th.Property(
+        "permission",
+        th.StringType,
+        description="GitHub filter: only tokens with this permission, e.g. contents_read.",
+    ),
+    th.Property(
+        "last_used_before",
+        th.StringType,
+        description="GitHub filter: only tokens last used before this instant.",
+    ),
+    th.Property(
+        "token_id",
+        th.ArrayType(th.CustomType({"type": ["string", "integer"]})),
+        description="GitHub filter: only these token ids (at most 50).",
+    ),
+    th.Property(
+        "user_agent",
+        th.StringType,
+        description="User-Agent header; default tap-github-pat-grants/<version>.",
+    ),
+    th.Property(
+        "request_timeout_seconds",
+        th.IntegerType,
+        default=DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        description="Connect and read timeout of one request, in seconds.",
+    ),
+    th.Property(
+        "max_rate_limit_wait_seconds",
+        th.IntegerType,
+        default=DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+        description="Longest wait for a rate limit to reset; a longer one stops the run "
+        "with the reset time.",
+    ),
+    th.Property(
+        "rate_limit_buffer",
+        th.IntegerType,
+        default=DEFAULT_RATE_LIMIT_BUFFER,
+        description="Requests left untouched in each installation's hourly budget: below it "
+        "the tap waits for the reset.",
+    ),
+    th.Property(
+        "skip_requests_without_permission",
+        th.BooleanType,
+        default=False,
+        description="If the App lacks 'Personal access token requests: read' on an org, skip "
+        "pat_requests streams there with a warning instead of failing.",
+    ),
+    th.Property(
+        "emit_activate_version_messages",
+        th.BooleanType,
+        default=True,
+        description="Emit ACTIVATE_VERSION on full reads so loaders drop revoked grants.",
+    ),
+).to_dict()
+CONFIG_SCHEMA["additionalProperties"] = False
+
+
+class TapGitHubPatGrants(Tap):
+    """Fine-grained personal access token grants, requests and their repositories."""
+
+    name = "tap-github-pat-grants"
+    package_name = "tap-github-pat-grants"
+    config_jsonschema = CONFIG_SCHEMA
+    message_writer_class = MsgSpecWriter
+
+    # Seams for tests: a fake clock and sleep make rate-limit waits instant.
+    clock: t.Callable[[], float] = staticmethod(time.time)
+    sleep: t.Callable[[float], None] = staticmethod(time.sleep)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The checked settings (raises `ConfigError` with one line on the first problem)."""
+        return parse_settings(self.config)
+
+    @cached_property
+    def credentials(self) -> GitHubCredentials:
+        """One credentials object per tap, shared by its streams."""
+        return GitHubCredentials(
+            self.settings, requests.Session(), clock=self.clock, sleep=self.sleep
+        )
+
+    @cached_property
+    def rate_budget(self) -> RateBudget:
+        """What GitHub last said about each installation's budget."""
+        return RateBudget(buffer=self.settings.rate_limit_buffer, clock=self.clock)
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # The SDK's messages echo the offending value, which may be a secret; ours name the
+        # setting and the rule. The cross-field rules (credential modes, PEM) come first.
+        if not raise_errors:
+            return []
+        _ = self.settings
+        validator = Draft7Validator(self.config_jsonschema)
+        for error in validator.iter_errors(dict(self.config)):
+            setting = ".".join(str(part) for part in error.absolute_path) or "config"
+            if error.validator == "additionalProperties":
+                unknown = sorted(set(self.config) - set(self.config_jsonschema["properties"]))
+                msg = f"{', '.join(unknown)}: unknown setting; see --about for the settings"
+            else:
+                msg = f"{setting}: {_rule(error.validator, error.validator_value)}"
+            raise ConfigError(msg)
+        return []
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+
+def _rule(validator: object, expected: object) -> str:
+    """What a JSON Schema keyword asks for, without the value that broke it."""
+    if validator == "type":
+        return f"must be of type {expected}"
+    if validator == "required":
+        return f"missing required setting(s) {expected}"
+    return f"fails the {validator} rule ({expected})"
