@@ -161,7 +161,7 @@ def _private_key(value: object) -> str:
     )
     if not isinstance(value, str):
         raise ConfigError(unreadable)
-    pem = value.strip().replace("\\n", "\n")
+    pem = value.replace("\\n", "\n").strip()
     try:
         load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError):  # the exception text may quote the key: never chain it

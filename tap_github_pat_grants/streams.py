@@ -213,6 +213,15 @@ class RepositoriesOfParent(GitHubOrgStream):
         """Not yet versioned in this run."""
         super().__init__(*args, **kwargs)
         self._versioned = False
+        self._schema_sent = False
+
+    @override
+    def _write_schema_message(self) -> None:
+        # The SDK syncs a child once per parent record and re-sends SCHEMA each time
+        # (hundreds of identical messages per run); once is enough for every target.
+        if not self._schema_sent:
+            self._schema_sent = True
+            super()._write_schema_message()
 
     @property
     def emit_activate_version_messages(self) -> bool:

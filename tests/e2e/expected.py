@@ -1,0 +1,77 @@
+"""What a warehouse should hold, computed from the fake GitHub's own data."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_github import Grant, format_utc
+
+if TYPE_CHECKING:
+    from tests.fake_github import FakeGitHub
+
+TABLES = ("pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories")
+
+
+def row_counts(gh: FakeGitHub) -> dict[str, int]:
+    """One row per grant/request, one per (grant or request, repository) of `subset` ones."""
+    orgs = list(gh.orgs.values())
+    grants = [grant for org in orgs for grant in org.grants]
+    requests = [request for org in orgs for request in org.requests]
+    return {
+        "pat_grants": len(grants),
+        "pat_grant_repositories": sum(
+            len(g.repositories) for g in grants if g.repository_selection == "subset"
+        ),
+        "pat_requests": len(requests),
+        "pat_request_repositories": sum(
+            len(r.repositories) for r in requests if r.repository_selection == "subset"
+        ),
+    }
+
+
+def count_statements(schema_rows_alive: str = "") -> list[str]:
+    """SQL counting each table's rows and distinct keys (optionally only live rows)."""
+    keys = {
+        "pat_grants": "org, id",
+        "pat_grant_repositories": "org, pat_id, repository_id",
+        "pat_requests": "org, id",
+        "pat_request_repositories": "org, pat_request_id, repository_id",
+    }
+    return [
+        f"select '{table}' as tbl, count(*) as n, count(distinct ({keys[table]})) as keys "
+        f"from {table} {schema_rows_alive}"
+        for table in TABLES
+    ]
+
+
+def subset_grant_with_repositories(gh: FakeGitHub, org: str) -> Grant:
+    """A `subset` grant of that org that reaches at least one repository."""
+    return next(
+        g for g in gh.org(org).grants if g.repository_selection == "subset" and g.repositories
+    )
+
+
+def new_grant(gh: FakeGitHub, org: str) -> Grant:
+    """A never-used `all` grant approved just now (what the `granted` slice must pick up)."""
+    template = gh.org(org).grants[0]
+    grant_id = max(g.id for g in gh.org(org).grants) + 1
+    return Grant(
+        id=grant_id,
+        owner=template.owner,
+        repository_selection="all",
+        permissions={"repository": {"metadata": "read", "contents": "write"}},
+        token_id=grant_id + 70_000_000,
+        token_name="e2e-new-grant",
+        access_granted_at=format_utc(time.time() - 5),
+    )
+
+
+def grants_by_key(gh: FakeGitHub) -> dict[tuple[str, int], Grant]:
+    """Every grant by (org login, grant id)."""
+    return {(org.login, g.id): g for org in gh.orgs.values() for g in org.grants}
+
+
+def as_keys(result_rows: list[dict[str, Any]], id_column: str = "id") -> set[tuple[str, int]]:
+    """(org, id) pairs from query rows."""
+    return {(row["org"], int(row[id_column])) for row in result_rows}

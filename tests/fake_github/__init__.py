@@ -1,0 +1,32 @@
+"""A fake GitHub API (App auth + fine-grained PAT governance endpoints) for tests and demos."""
+
+from tests.fake_github.builders import make_grant, make_request, other_private_key_pem
+from tests.fake_github.data import generate_org, new_org
+from tests.fake_github.fake import FakeGitHub
+from tests.fake_github.faults import Fault, Faults
+from tests.fake_github.records import Grant, Org, PatRequest, RecordList
+from tests.fake_github.shapes import organization_account, repository, user
+from tests.fake_github.timestamps import format_offset, format_utc, parse_instant
+from tests.fake_github.world import LoggedRequest
+
+__all__ = [
+    "FakeGitHub",
+    "Fault",
+    "Faults",
+    "Grant",
+    "LoggedRequest",
+    "Org",
+    "PatRequest",
+    "RecordList",
+    "format_offset",
+    "format_utc",
+    "generate_org",
+    "make_grant",
+    "make_request",
+    "new_org",
+    "organization_account",
+    "other_private_key_pem",
+    "parse_instant",
+    "repository",
+    "user",
+]

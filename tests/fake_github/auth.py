@@ -1,0 +1,131 @@
+"""Who is calling: App JWT verification (like GitHub) and installation tokens that expire."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import jwt
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+AuthKind = Literal["jwt", "installation", "user_token", "none", "invalid"]
+
+CLOCK_SKEW_SECONDS = 60  # GitHub's docs: set `iat` 60 s in the past against clock drift
+MAX_JWT_SECONDS = 600  # GitHub's docs: `exp` no more than 10 minutes into the future
+JWT_UNDECODABLE = "A JSON web token could not be decoded"
+JWT_EXPIRED = (
+    "'Expiration time' claim ('exp') must be a numeric value representing the future time at "
+    "which the assertion expires"
+)
+JWT_TOO_LONG = "'Expiration time' claim ('exp') is too far in the future"
+JWT_IAT_FUTURE = (
+    "'Issued at' claim ('iat') must be an Integer representing the time that the assertion "
+    "was issued"
+)
+BAD_CREDENTIALS = "Bad credentials"
+_USER_TOKEN_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class Credential:
+    """The caller as GitHub sees it; `error` says why an `invalid` credential was refused."""
+
+    kind: AuthKind
+    installation_id: int | None = None
+    error: str | None = None
+    looks_like_jwt: bool = False
+
+
+def _looks_like_jwt(value: str) -> bool:
+    return value.startswith("eyJ") and value.count(".") == 2  # header.payload.signature
+
+
+class AppKeys:
+    """The App's identity and how its JWTs are checked."""
+
+    def __init__(self, app_id: str, client_id: str, public_key: RSAPublicKey) -> None:
+        self.app_id = app_id
+        self.client_id = client_id
+        self.public_key = public_key
+
+    def jwt_error(self, token: str, now: float) -> str | None:
+        """Why GitHub would refuse this App JWT, or None when it is good."""
+        try:
+            claims = jwt.decode(
+                token,
+                self.public_key,
+                algorithms=["RS256"],
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "require": ["exp", "iat", "iss"],
+                },
+            )
+        except jwt.PyJWTError:
+            return JWT_UNDECODABLE
+        issued, expires = claims["iat"], claims["exp"]
+        if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+            return JWT_UNDECODABLE
+        refusals = (
+            (str(claims["iss"]) not in {self.app_id, self.client_id}, JWT_UNDECODABLE),
+            (expires <= now, JWT_EXPIRED),
+            (issued > now + CLOCK_SKEW_SECONDS, JWT_IAT_FUTURE),
+            (expires - issued > MAX_JWT_SECONDS + CLOCK_SKEW_SECONDS, JWT_TOO_LONG),
+        )
+        return next((message for refused, message in refusals if refused), None)
+
+
+class InstallationTokens:
+    """Issued `ghs_` tokens: which installation each is for and when it really expires."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def mint(self, installation_id: int, ttl_seconds: float) -> tuple[str, float]:
+        """A new token and its expiry (epoch seconds)."""
+        token = "ghs_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
+        expires_at = time.time() + ttl_seconds
+        with self._lock:
+            self._tokens[token] = (installation_id, expires_at)
+        return token, expires_at
+
+    def installation_for(self, token: str, now: float) -> int | None:
+        """The installation a live token belongs to; None when unknown, revoked or expired."""
+        with self._lock:
+            found = self._tokens.get(token)
+        if found is None or now >= found[1]:
+            return None
+        return found[0]
+
+    def revoke_all(self) -> None:
+        """Every token issued so far stops working (401)."""
+        with self._lock:
+            self._tokens.clear()
+
+
+def authenticate(header: str | None, keys: AppKeys, tokens: InstallationTokens) -> Credential:
+    """Classify the `Authorization` header (`Bearer x` or `token x`) and check it."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    value = value.strip()
+    if not header or scheme.lower() not in {"bearer", "token"} or not value:
+        return Credential("none") if not header else Credential("invalid", error=BAD_CREDENTIALS)
+    now = time.time()
+    if _looks_like_jwt(value):
+        error = keys.jwt_error(value, now)
+        if error:
+            return Credential("invalid", error=error, looks_like_jwt=True)
+        return Credential("jwt", looks_like_jwt=True)
+    if value.startswith(_USER_TOKEN_PREFIXES):
+        return Credential("user_token")
+    installation_id = tokens.installation_for(value, now)
+    if installation_id is None:
+        return Credential("invalid", error=BAD_CREDENTIALS)
+    return Credential("installation", installation_id=installation_id)

@@ -1,0 +1,244 @@
+"""The endpoints: GitHub App installation/token endpoints and the four PAT listings."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_github.auth import JWT_UNDECODABLE, Credential
+from tests.fake_github.queries import Page, ValidationFailedError, link_header, parse_filter, select
+from tests.fake_github.responses import (
+    Response,
+    error,
+    json_response,
+    not_found,
+    validation_failed,
+)
+from tests.fake_github.shapes import organization_account
+from tests.fake_github.timestamps import format_utc
+
+if TYPE_CHECKING:
+    from tests.fake_github.records import Org, PatRecord, RecordList
+    from tests.fake_github.world import World
+
+_PAT_DOCS = "https://docs.github.com/rest/orgs/personal-access-tokens"
+_APP_DOCS = "https://docs.github.com/rest/apps/apps"
+_DOCS = "https://docs.github.com/rest"
+_NOT_INTEGRATION = "Resource not accessible by integration"
+
+
+@dataclass(frozen=True)
+class Request:
+    """The parts of an HTTP request the endpoints look at."""
+
+    method: str
+    path: str
+    raw_query: str
+    query: dict[str, list[str]]
+    credential: Credential
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Grants or requests: the permission they need and where GitHub documents them."""
+
+    permission: str
+    resource: str
+    docs: str
+    repositories_docs: str
+    records: Callable[[Org], RecordList[Any]]
+
+
+GRANTS = Listing(
+    "organization_personal_access_tokens",
+    "OrganizationProgrammaticAccessGrant",
+    f"{_PAT_DOCS}#list-fine-grained-personal-access-tokens-with-access-to-organization-resources",
+    f"{_PAT_DOCS}#list-repositories-a-fine-grained-personal-access-token-has-access-to",
+    lambda org: org.grants,
+)
+REQUESTS = Listing(
+    "organization_personal_access_token_requests",
+    "OrganizationProgrammaticAccessGrantRequest",
+    f"{_PAT_DOCS}#list-requests-to-access-organization-resources-with-fine-grained-personal-access-tokens",
+    f"{_PAT_DOCS}#list-repositories-requested-to-be-accessed-by-a-fine-grained-personal-access-token",
+    lambda org: org.requests,
+)
+
+
+def _require_app_jwt(credential: Credential) -> Response | None:
+    if credential.kind == "jwt":
+        return None
+    if credential.kind == "invalid" and credential.looks_like_jwt:
+        return error(401, credential.error or JWT_UNDECODABLE, _DOCS)
+    return error(401, JWT_UNDECODABLE, _DOCS)
+
+
+def _authorize(
+    credential: Credential, org: Org | None, permission: str, docs: str
+) -> Org | Response:
+    """GitHub's answers, in its order: who are you, can you see the org, may the App read it."""
+    refusals = {
+        "none": (401, "Requires authentication", docs),
+        "invalid": (401, credential.error or "Bad credentials", _DOCS),
+        "jwt": (401, JWT_UNDECODABLE, _DOCS),
+        "user_token": (403, "Resource not accessible by personal access token", docs),
+    }
+    if credential.kind in refusals:
+        return error(*refusals[credential.kind])
+    if org is None or not org.installed or org.installation_id != credential.installation_id:
+        return not_found(docs)
+    if org.permissions.get(permission) not in {"read", "write"}:
+        return error(403, _NOT_INTEGRATION, docs)
+    return org
+
+
+def get_installation(world: World, request: Request, params: dict[str, str]) -> Response:
+    """GET /orgs/{org}/installation (App JWT)."""
+    denied = _require_app_jwt(request.credential)
+    if denied is not None:
+        return denied
+    org = world.find_org(params["org"])
+    if org is None or not org.installed:
+        return not_found(f"{_APP_DOCS}#get-an-organization-installation-for-the-authenticated-app")
+    base = world.base_url
+    app_id = world.app_id
+    return json_response(
+        200,
+        {
+            "id": org.installation_id,
+            "client_id": world.client_id,
+            "account": organization_account(org.login, org.id),
+            "repository_selection": "all",
+            "access_tokens_url": f"{base}/app/installations/{org.installation_id}/access_tokens",
+            "repositories_url": f"{base}/installation/repositories",
+            "html_url": f"https://github.com/organizations/{org.login}/settings/installations/{org.installation_id}",
+            "app_id": int(app_id) if app_id.isdigit() else app_id,
+            "app_slug": "pat-grants-reader",
+            "target_id": org.id,
+            "target_type": "Organization",
+            "permissions": dict(org.permissions),
+            "events": [],
+            "created_at": "2023-01-04T10:12:31.000Z",
+            "updated_at": "2023-01-04T10:12:31.000Z",
+            "single_file_name": None,
+            "has_multiple_single_files": False,
+            "single_file_paths": [],
+            "suspended_by": None,
+            "suspended_at": None,
+        },
+    )
+
+
+def create_access_token(world: World, request: Request, params: dict[str, str]) -> Response:
+    """POST /app/installations/{installation_id}/access_tokens (App JWT)."""
+    denied = _require_app_jwt(request.credential)
+    if denied is not None:
+        return denied
+    org = world.find_installation(int(params["installation_id"]))
+    if org is None:
+        return not_found(f"{_APP_DOCS}#create-an-installation-access-token-for-an-app")
+    token, expires_at = world.tokens.mint(org.installation_id, world.token_ttl_seconds)
+    payload = {
+        "token": token,
+        "expires_at": format_utc(expires_at),
+        "permissions": dict(org.permissions),
+        "repository_selection": "all",
+    }
+    return json_response(201, payload)
+
+
+def list_records(listing: Listing) -> Handler:
+    """GET /orgs/{org}/personal-access-tokens or .../personal-access-token-requests."""
+
+    def handle(world: World, request: Request, params: dict[str, str]) -> Response:
+        found = world.find_org(params["org"])
+        org = _authorize(request.credential, found, listing.permission, listing.docs)
+        if isinstance(org, Response):
+            return org
+        try:
+            flt = parse_filter(request.query, listing.resource)
+        except ValidationFailedError as invalid:
+            return validation_failed(invalid.errors, listing.docs)
+        records = listing.records(org)
+        selected = select(records, flt)
+        page = Page.from_query(request.query)
+        body = records.encoded(page.slice(selected), world.base_url, org.id)
+        return _paged(world, request, page, len(selected), body)
+
+    return handle
+
+
+def list_repositories(listing: Listing, *, by_org_id: bool) -> Handler:
+    """GET .../{pat_id or pat_request_id}/repositories, by org login or numeric org id."""
+
+    def handle(world: World, request: Request, params: dict[str, str]) -> Response:
+        if by_org_id:
+            found = world.find_org_by_id(int(params["org_id"]))
+        else:
+            found = world.find_org(params["org"])
+        org = _authorize(request.credential, found, listing.permission, listing.repositories_docs)
+        if isinstance(org, Response):
+            return org
+        record: PatRecord | None = listing.records(org).get(int(params["record_id"]))
+        if record is None:
+            return not_found(listing.repositories_docs)
+        repositories = record.repositories if record.repository_selection == "subset" else []
+        page = Page.from_query(request.query)
+        body = json.dumps(page.slice(repositories)).encode()
+        return _paged(world, request, page, len(repositories), body)
+
+    return handle
+
+
+def _paged(world: World, request: Request, page: Page, total: int, body: bytes) -> Response:
+    link = link_header(world.base_url, request.path, request.raw_query, page, total)
+    return Response(200, body, {"Link": link} if link else {})
+
+
+Handler = Callable[["World", Request, dict[str, str]], Response]
+
+_ORG = r"/orgs/(?P<org>[^/]+)"
+_BY_ID = r"/organizations/(?P<org_id>\d+)"
+_ID = r"(?P<record_id>\d+)"
+ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("GET", re.compile(f"{_ORG}/installation"), get_installation),
+    (
+        "POST",
+        re.compile(r"/app/installations/(?P<installation_id>\d+)/access_tokens"),
+        create_access_token,
+    ),
+    ("GET", re.compile(f"{_ORG}/personal-access-tokens"), list_records(GRANTS)),
+    ("GET", re.compile(f"{_ORG}/personal-access-token-requests"), list_records(REQUESTS)),
+    (
+        "GET",
+        re.compile(f"{_ORG}/personal-access-tokens/{_ID}/repositories"),
+        list_repositories(GRANTS, by_org_id=False),
+    ),
+    (
+        "GET",
+        re.compile(f"{_ORG}/personal-access-token-requests/{_ID}/repositories"),
+        list_repositories(REQUESTS, by_org_id=False),
+    ),
+    (
+        "GET",
+        re.compile(f"{_BY_ID}/personal-access-tokens/{_ID}/repositories"),
+        list_repositories(GRANTS, by_org_id=True),
+    ),
+    (
+        "GET",
+        re.compile(f"{_BY_ID}/personal-access-token-requests/{_ID}/repositories"),
+        list_repositories(REQUESTS, by_org_id=True),
+    ),
+]
+
+
+def route(world: World, request: Request) -> Response:
+    """Dispatch to the endpoint for this method and path; GitHub answers 404 otherwise."""
+    for method, pattern, handler in ROUTES:
+        match = pattern.fullmatch(request.path)
+        if match is not None and method == request.method:
+            return handler(world, request, match.groupdict())
+    return not_found()
