@@ -160,6 +160,14 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         yield from self.read_partition(context or {})
         self.progress.finish()
 
+    @override
+    def _finalize_state(self, state: dict[str, t.Any] | None = None) -> None:
+        super()._finalize_state(state)
+        # The SDK writes STATE only every 10,000 records or at the end of the stream; write it
+        # as each org finishes, so a run that fails in a later org keeps the earlier ones.
+        if self.parent_stream_type is None:
+            self._write_state_message()
+
     def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Every record of one partition (one org, or one parent record for children)."""
         yield from self.request_records(context)
