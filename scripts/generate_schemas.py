@@ -48,10 +48,12 @@ STREAMS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def convert(node: dict[str, Any]) -> dict[str, Any]:
+def convert(node: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
     """Turn one OpenAPI 3.0 schema node into JSON Schema (draft 7) for Singer.
 
-    - ``nullable: true`` becomes a ``"null"`` member of ``type``;
+    - ``nullable: true`` becomes a ``"null"`` member of ``type``, and so does a property
+      GitHub does not list as ``required`` (list endpoints return a minimal object: an
+      absent property reaches the loader as null);
     - only ``date-time`` formats are kept (loaders type columns by them; ``uri`` and
       ``int64`` add nothing a warehouse uses), and strings that GitHub describes as
       "Date and time ..." get one;
@@ -67,14 +69,17 @@ def convert(node: dict[str, Any]) -> dict[str, Any]:
         allowed = ", ".join(str(v) for v in node["enum"])
         out["description"] = f"{out.get('description', '')} One of: {allowed}.".strip()
     if kind:
-        out["type"] = [kind, "null"] if node.get("nullable") else kind
+        out["type"] = [kind, "null"] if node.get("nullable") or optional else kind
     fmt = node.get("format")
     if fmt == "date-time" or (kind == "string" and (description or "").startswith("Date and time")):
         out["format"] = "date-time"
     if kind == "object":
         props = node.get("properties")
         if props:
-            out["properties"] = {name: convert(sub) for name, sub in props.items()}
+            required = set(node.get("required", []))
+            out["properties"] = {
+                name: convert(sub, optional=name not in required) for name, sub in props.items()
+            }
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             out["additionalProperties"] = convert(extra)

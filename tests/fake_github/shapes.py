@@ -155,4 +155,28 @@ def repository(
             "secret_scanning_non_provider_patterns": {"status": "disabled"},
             "secret_scanning_delegated_alert_dismissal": {"status": "disabled"},
         },
+        # GitHub's list responses also carry these optional Repository properties.
+        "has_pull_requests": True,
+        "pull_request_creation_policy": "all",
+        "role_name": "read",
+        "temp_clone_token": "",
+        "delete_branch_on_merge": True,
+        "subscribers_count": stars // 3,
+        "network_count": forks,
+        "code_of_conduct": None,
+        "license": None
+        if private
+        else {
+            "key": "mit",
+            "name": "MIT License",
+            "spdx_id": "MIT",
+            "url": f"{API}/licenses/mit",
+            "node_id": "MDc6TGljZW5zZW1pdA==",
+        },
+        "forks": forks,
+        "open_issues": 0,
+        "watchers": stars,
+        "allow_forking": not private,
+        "web_commit_signoff_required": False,
+        "custom_properties": {},
     }
