@@ -247,14 +247,30 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        # The wait happens here, through the tap's `sleep`, so it is logged with its reason and
+        # tests can use a fake clock; backoff itself is told to wait 0 s.
         exception = yield 0.0
         attempt = 0
         while True:
             attempt += 1
             if isinstance(exception, RateLimitedError):
-                exception = yield exception.wait_seconds
+                wait, reason = exception.wait_seconds, str(exception)
             else:
-                exception = yield transient_wait(attempt)
+                wait = transient_wait(attempt)
+                reason = type(exception).__name__
+                if isinstance(exception, RetriableAPIError):
+                    reason = str(exception)
+            if wait > 0:
+                self.logger.warning(
+                    "org %s: waiting %.1f s before retry %d of %d: %s",
+                    self._org,
+                    wait,
+                    attempt,
+                    MAX_TRIES - 1,
+                    reason,
+                )
+                self._tap.sleep(wait)
+            exception = yield 0.0
 
     @override
     def backoff_max_tries(self) -> int:
@@ -267,19 +283,9 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def backoff_handler(self, details: Details) -> None:
-        # The SDK logs every retry at ERROR, which schedulers alert on; a wait is a warning.
-        exception = details.get("exception")
-        reason = (
-            str(exception) if isinstance(exception, RetriableAPIError) else type(exception).__name__
-        )
-        self.logger.warning(
-            "org %s: waiting %.1f s before try %d of %d: %s",
-            self._org,
-            details.get("wait", 0.0),
-            details["tries"] + 1,
-            MAX_TRIES,
-            reason,
-        )
+        # The SDK logs each retry at ERROR (schedulers alert on it) with the SDK's error text;
+        # `backoff_wait_generator` logs each wait once, as a warning, with its reason.
+        return
 
     @override
     def request_decorator(

@@ -11,7 +11,9 @@ from tests.fake_github import FakeGitHub, LoggedRequest
 
 def catalog(*selected: str, full_table: tuple[str, ...] = ()) -> dict[str, Any]:
     """The tap's discovered catalog with only `selected` streams chosen."""
-    tap = TapGitHubPatGrants(config={"organizations": ["x"], "auth_token": "x"}, validate_config=False)
+    tap = TapGitHubPatGrants(
+        config={"organizations": ["x"], "auth_token": "x"}, validate_config=False
+    )
     result = tap.catalog_dict
     for entry in result["streams"]:
         for item in entry["metadata"]:
@@ -27,7 +29,9 @@ def catalog(*selected: str, full_table: tuple[str, ...] = ()) -> dict[str, Any]:
 GRANTS_ONLY = catalog("pat_grants")
 
 
-def list_requests(github: FakeGitHub, org: str | None = None, endpoint: str = "personal-access-tokens") -> list[LoggedRequest]:
+def list_requests(
+    github: FakeGitHub, org: str | None = None, endpoint: str = "personal-access-tokens"
+) -> list[LoggedRequest]:
     return [
         r
         for r in github.requests_log

@@ -94,5 +94,8 @@ def run_cli(
             env={**os.environ, **(env or {})},
             check=False,
         )
-    messages = parse_lines(done.stdout) if done.stdout.lstrip().startswith("{") else []
+    try:
+        messages = parse_lines(done.stdout)
+    except json.JSONDecodeError:  # --discover prints one indented document
+        messages = [json.loads(done.stdout)]
     return TapRun(messages, stderr=done.stderr, returncode=done.returncode)

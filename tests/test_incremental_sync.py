@@ -35,7 +35,11 @@ def test_second_run_asks_only_for_recent_use_and_new_grants(github, app_config):
     assert granted_slice.query["direction"] == ["desc"]
     assert "last_used_after" not in granted_slice.query
     cutoff = parse_instant(bookmark["replication_key_value"]) - timedelta(hours=1)
-    recent = {g.id for g in github.org("acme").grants if g.token_last_used_at and parse_instant(g.token_last_used_at) > cutoff}
+    recent = {
+        g.id
+        for g in github.org("acme").grants
+        if g.token_last_used_at and parse_instant(g.token_last_used_at) > cutoff
+    }
     assert {r["id"] for r in second.records()} == recent
     assert len(second.records()) < 350
 
@@ -50,7 +54,9 @@ def test_a_token_used_in_the_same_second_as_the_bookmark_comes_through(github, a
         ]
     )
     first = run_tap(app_config(), catalog=GRANTS_ONLY)
-    assert _bookmark(first.last_state, "acme")["replication_key_value"] == "2026-01-05T10:00:00.000Z"
+    assert (
+        _bookmark(first.last_state, "acme")["replication_key_value"] == "2026-01-05T10:00:00.000Z"
+    )
     # bob's token is used again, recorded at the very second of the bookmark (GitHub's filter is '>')
     org.grants.get(2).token_last_used_at = "2026-01-05T03:00:00.000-07:00"
 
@@ -63,7 +69,14 @@ def test_new_grants_appear_in_the_next_run_used_or_not_and_only_once(github, app
     org = github.add_org(generate_org("acme", 120, seed=12))
     first = run_tap(app_config(), catalog=GRANTS_ONLY)
     now = datetime.now(timezone.utc)
-    org.grants.append(make_grant(900001, "newbie", access_granted_at=_utc(now + timedelta(seconds=5)), token_last_used_at=None))
+    org.grants.append(
+        make_grant(
+            900001,
+            "newbie",
+            access_granted_at=_utc(now + timedelta(seconds=5)),
+            token_last_used_at=None,
+        )
+    )
     org.grants.append(
         make_grant(
             900002,
@@ -88,7 +101,9 @@ def test_interrupted_run_resumes_without_losing_anything(github, app_config):
     github.add_org(generate_org("acme", 180, seed=13))
     github.add_org(generate_org("globex", 260, seed=14))
     config = app_config(organizations=["acme", "globex"])
-    github.faults.add(r"/orgs/globex/personal-access-tokens$", nth=2, status=404, body={"message": "Not Found"})
+    github.faults.add(
+        r"/orgs/globex/personal-access-tokens$", nth=2, status=404, body={"message": "Not Found"}
+    )
 
     failed = run_tap(config, catalog=GRANTS_ONLY)
 
@@ -104,8 +119,14 @@ def test_interrupted_run_resumes_without_losing_anything(github, app_config):
     resumed = run_tap(config, catalog=GRANTS_ONLY, state=failed.last_state)
 
     assert resumed.error is None
-    assert {r["id"] for r in resumed.records() if r["org"] == "globex"} == {g.id for g in github.org("globex").grants}
-    assert all("last_used_after" in r.query for r in list_requests(github, "acme") if not r.query.get("sort"))
+    assert {r["id"] for r in resumed.records() if r["org"] == "globex"} == {
+        g.id for g in github.org("globex").grants
+    }
+    assert all(
+        "last_used_after" in r.query
+        for r in list_requests(github, "acme")
+        if not r.query.get("sort")
+    )
     assert not [r for r in list_requests(github, "globex") if "last_used_after" in r.query]
     delivered = {(r["org"], r["id"]) for r in failed.records() + resumed.records()}
     assert {("acme", g.id) for g in github.org("acme").grants} <= delivered
@@ -116,10 +137,18 @@ def test_full_table_catalog_reads_everything_despite_state(github, app_config):
     first = run_tap(app_config(), catalog=GRANTS_ONLY)
     github.reset_log()
 
-    again = run_tap(app_config(), catalog=catalog("pat_grants", full_table=("pat_grants",)), state=first.last_state)
+    again = run_tap(
+        app_config(),
+        catalog=catalog("pat_grants", full_table=("pat_grants",)),
+        state=first.last_state,
+    )
 
     assert len(again.records()) == 150
-    assert not [r for r in list_requests(github, "acme") if "last_used_after" in r.query or "sort" in r.query]
+    assert not [
+        r
+        for r in list_requests(github, "acme")
+        if "last_used_after" in r.query or "sort" in r.query
+    ]
     assert [m for m in again.messages if m["type"] == "ACTIVATE_VERSION"]
 
 
@@ -127,14 +156,26 @@ def test_start_date_bounds_the_first_run_on_use_and_on_grant(github, app_config)
     org = github.add_org("acme")
     org.grants.extend(
         [
-            make_grant(1, "a", access_granted_at="2023-01-01T00:00:00Z", token_last_used_at="2024-06-01T00:00:00Z"),
+            make_grant(
+                1,
+                "a",
+                access_granted_at="2023-01-01T00:00:00Z",
+                token_last_used_at="2024-06-01T00:00:00Z",
+            ),
             make_grant(2, "b", access_granted_at="2024-05-01T00:00:00Z", token_last_used_at=None),
-            make_grant(3, "c", access_granted_at="2023-01-01T00:00:00Z", token_last_used_at="2023-02-01T00:00:00Z"),
+            make_grant(
+                3,
+                "c",
+                access_granted_at="2023-01-01T00:00:00Z",
+                token_last_used_at="2023-02-01T00:00:00Z",
+            ),
             make_grant(4, "d", access_granted_at="2023-01-01T00:00:00Z", token_last_used_at=None),
         ]
     )
 
-    run = run_tap(app_config(start_date="2024-01-01T00:00:00Z", lookback_seconds=0), catalog=GRANTS_ONLY)
+    run = run_tap(
+        app_config(start_date="2024-01-01T00:00:00Z", lookback_seconds=0), catalog=GRANTS_ONLY
+    )
 
     assert sorted(r["id"] for r in run.records()) == [1, 2]
     assert not [m for m in run.messages if m["type"] == "ACTIVATE_VERSION"], "not a full read"
@@ -154,7 +195,9 @@ def test_a_bookmark_never_moves_past_the_runs_start(github, app_config):
 
 def test_first_run_reads_never_used_tokens_and_versions_the_table(github, app_config):
     org = github.add_org("acme")
-    org.grants.extend([make_grant(1, "a", token_last_used_at=None), make_grant(2, "b", token_last_used_at=None)])
+    org.grants.extend(
+        [make_grant(1, "a", token_last_used_at=None), make_grant(2, "b", token_last_used_at=None)]
+    )
 
     run = run_tap(app_config(), catalog=GRANTS_ONLY)
 

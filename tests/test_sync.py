@@ -22,12 +22,16 @@ def test_full_sync_of_several_orgs_reads_every_grant_with_minimum_requests(githu
     records = run.records()
     assert Counter(r["org"] for r in records) == {"acme": 250, "globex": 100}
     assert len({(r["org"], r["id"]) for r in records}) == 350
-    expected_ids = {g.id for g in github.org("acme").grants} | {g.id for g in github.org("globex").grants}
+    expected_ids = {g.id for g in github.org("acme").grants} | {
+        g.id for g in github.org("globex").grants
+    }
     assert {r["id"] for r in records} == expected_ids
     for org, n in (("acme", 250), ("globex", 100), ("initech", 0)):
         assert len(list_requests(github, org)) == pages(n), org
     # one installation lookup and one token per org, nothing else
-    assert Counter((r.method, r.path.rsplit("/", 1)[-1]) for r in github.requests_log if r.auth_kind == "jwt") == {
+    assert Counter(
+        (r.method, r.path.rsplit("/", 1)[-1]) for r in github.requests_log if r.auth_kind == "jwt"
+    ) == {
         ("GET", "installation"): 3,
         ("POST", "access_tokens"): 3,
     }
@@ -61,22 +65,36 @@ def test_records_keep_githubs_shape_plus_org_and_utc_instants(github, app_config
             token_last_used_at=None,
         )
     )
-    org.grants.append(make_grant(8, "hubot", token_last_used_at="2024-03-01T10:00:00Z", token_expires_at=None))
+    org.grants.append(
+        make_grant(8, "hubot", token_last_used_at="2024-03-01T10:00:00Z", token_expires_at=None)
+    )
 
     run = run_tap(app_config(), catalog=GRANTS_ONLY)
 
     by_id = {r["id"]: r for r in run.records()}
     assert by_id[7]["access_granted_at"] == "2023-05-16T15:47:09.000Z"
     assert by_id[7]["token_expires_at"] == "2023-11-16T15:47:09.000Z"
-    assert parse_instant(by_id[7]["token_expires_at"]) == parse_instant("2023-11-16T08:47:09.000-07:00")
+    assert parse_instant(by_id[7]["token_expires_at"]) == parse_instant(
+        "2023-11-16T08:47:09.000-07:00"
+    )
     assert by_id[7]["token_last_used_at"] is None
     assert by_id[8]["token_expires_at"] is None
     assert by_id[8]["org"] == "acme"
     assert by_id[8]["owner"]["login"] == "hubot"
     assert by_id[8]["permissions"] == {"repository": {"metadata": "read"}}
     assert set(by_id[8]) >= {
-        "id", "owner", "repository_selection", "repositories_url", "permissions", "access_granted_at",
-        "token_id", "token_name", "token_expired", "token_expires_at", "token_last_used_at", "org",
+        "id",
+        "owner",
+        "repository_selection",
+        "repositories_url",
+        "permissions",
+        "access_granted_at",
+        "token_id",
+        "token_name",
+        "token_expired",
+        "token_expires_at",
+        "token_last_used_at",
+        "org",
     }
 
 
@@ -90,7 +108,9 @@ def test_filters_are_sent_in_githubs_documented_form(github, app_config):
             make_grant(4, "carol", token_last_used_at=None),
         ]
     )
-    config = app_config(owner=["alice", "carol"], last_used_before="2024-02-01", token_id=[1001, "1003", "1004"])
+    config = app_config(
+        owner=["alice", "carol"], last_used_before="2024-02-01", token_id=[1001, "1003", "1004"]
+    )
 
     run = run_tap(config, catalog=GRANTS_ONLY)
 
@@ -128,14 +148,21 @@ def test_tokens_are_reused_until_near_expiry_then_minted_again(github, app_confi
     minted = [r for r in github.requests_log if r.path.endswith("/access_tokens")]
     assert len(minted) >= 2, "a 1 s token must be renewed during a ~1.5 s sync"
     assert len(minted) <= len(list_requests(github, "acme")) // 3, "a token serves many requests"
-    assert not [r for r in github.requests_log if r.status == 401], "renewed before expiry, not after"
+    assert not [r for r in github.requests_log if r.status == 401], (
+        "renewed before expiry, not after"
+    )
     lookups = [r for r in github.requests_log if r.path.endswith("/installation")]
     assert len(lookups) == 1, "the installation id is looked up once"
 
 
 def test_a_401_mints_a_new_token_once_and_retries(github, app_config):
     github.add_org(generate_org("acme", 250, seed=6))
-    github.faults.add(r"/orgs/acme/personal-access-tokens$", nth=2, status=401, body={"message": "Bad credentials"})
+    github.faults.add(
+        r"/orgs/acme/personal-access-tokens$",
+        nth=2,
+        status=401,
+        body={"message": "Bad credentials"},
+    )
 
     run = run_tap(app_config(), catalog=GRANTS_ONLY)
 
@@ -155,14 +182,22 @@ def test_each_org_has_its_own_bookmark_and_state_is_sent_when_an_org_finishes(gi
     for partition in partitions:
         org = github.org(partition["context"]["org"])
         used = [g.token_last_used_at for g in org.grants if g.token_last_used_at]
-        assert parse_instant(partition["replication_key_value"]) == max(parse_instant(u) for u in used)
+        assert parse_instant(partition["replication_key_value"]) == max(
+            parse_instant(u) for u in used
+        )
         assert "progress_markers" not in partition
         assert "replication_key_signpost" not in partition
     # a STATE carrying acme's final bookmark comes before globex's first record
-    first_globex = next(i for i, m in enumerate(run.messages) if m["type"] == "RECORD" and m["record"]["org"] == "globex")
+    first_globex = next(
+        i
+        for i, m in enumerate(run.messages)
+        if m["type"] == "RECORD" and m["record"]["org"] == "globex"
+    )
     states_before = [m["value"] for m in run.messages[:first_globex] if m["type"] == "STATE"]
     acme_done = [
-        p for s in states_before for p in s["bookmarks"].get("pat_grants", {}).get("partitions", [])
+        p
+        for s in states_before
+        for p in s["bookmarks"].get("pat_grants", {}).get("partitions", [])
         if p["context"] == {"org": "acme"} and "replication_key_value" in p
     ]
     assert acme_done

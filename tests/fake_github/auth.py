@@ -87,6 +87,7 @@ class InstallationTokens:
 
     def __init__(self) -> None:
         self._tokens: dict[str, tuple[int, float]] = {}
+        self._issued: list[str] = []
         self._lock = threading.Lock()
 
     def mint(self, installation_id: int, ttl_seconds: float) -> tuple[str, float]:
@@ -95,6 +96,7 @@ class InstallationTokens:
         expires_at = time.time() + ttl_seconds
         with self._lock:
             self._tokens[token] = (installation_id, expires_at)
+            self._issued.append(token)
         return token, expires_at
 
     def installation_for(self, token: str, now: float) -> int | None:
@@ -104,6 +106,11 @@ class InstallationTokens:
         if found is None or now >= found[1]:
             return None
         return found[0]
+
+    def issued(self) -> list[str]:
+        """Every token minted so far (tests check that none of them leaks into output)."""
+        with self._lock:
+            return list(self._issued)
 
     def revoke_all(self) -> None:
         """Every token issued so far stops working (401)."""

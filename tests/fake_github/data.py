@@ -184,7 +184,7 @@ def _build(cls: type[R], fields: dict[str, Any]) -> R:
     return record
 
 
-def generate_org(  # noqa: PLR0917 - the documented generator signature
+def generate_org(
     login: str,
     n_grants: int,
     n_requests: int = 0,
