@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine with only Python >= 3.10: installs the project and
+# its dev tools into .venv, Meltano into its own venv (its dependencies must not decide the
+# tap's), a local PostgreSQL for the loader tests, then lint, type-check and every test.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not e2e"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+meltano_version=4.4.1
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Python environment (.venv)"
+[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+step "Meltano $meltano_version (.tools/meltano)"
+[[ -x .tools/meltano/bin/meltano ]] || "$python" -m venv .tools/meltano
+.tools/meltano/bin/python -m pip install --quiet --upgrade pip
+.tools/meltano/bin/python -m pip install --quiet "meltano==$meltano_version"
+export MELTANO_BIN="$PWD/.tools/meltano/bin/meltano"
+
+step "PostgreSQL on 127.0.0.1 (for the target-postgres tests)"
+eval "$(bash .ci/postgres.sh)"
+
+step "Lint and types"
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/mypy
+
+step "Tests"
+.venv/bin/python -m pytest "$@"
