@@ -185,11 +185,12 @@ class TapGitHubPatGrants(Tap):
         if not raise_errors:
             return []
         _ = self.settings
-        validator = Draft7Validator(self.config_jsonschema)
-        for error in validator.iter_errors(dict(self.config)):
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)  # the SDK's own settings: stream maps, flattening...
+        for error in Draft7Validator(schema).iter_errors(dict(self.config)):
             setting = ".".join(str(part) for part in error.absolute_path) or "config"
             if error.validator == "additionalProperties":
-                unknown = sorted(set(self.config) - set(self.config_jsonschema["properties"]))
+                unknown = sorted(set(self.config) - set(schema["properties"]))
                 msg = f"{', '.join(unknown)}: unknown setting; see --about for the settings"
             else:
                 msg = f"{setting}: {_rule(error.validator, error.validator_value)}"

@@ -140,3 +140,19 @@ def test_config_errors_end_the_run_with_one_line_before_any_request(github, conf
     assert "MIIsecret" not in run.stderr
     assert "12345" not in run.stderr
     assert github.requests_log == []
+
+
+def test_the_sdks_own_settings_are_accepted(github, app_config):
+    github.add_org(generate_org("acme", 15, seed=33))
+    config = app_config(
+        flattening_enabled=True,
+        flattening_max_depth=1,
+        stream_maps={"pat_grants": {"token_name": "__NULL__"}},
+        stream_map_config={},
+    )
+    run = run_cli([], config=config, catalog=GRANTS_ONLY)
+    assert run.returncode == 0, run.stderr
+    records = run.records()
+    assert len(records) == 15
+    assert "token_name" not in records[0]
+    assert "owner__login" in records[0]

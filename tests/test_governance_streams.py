@@ -10,11 +10,17 @@ from tests.helpers import catalog, list_requests
 from tests.tap_runner import run_tap
 
 GRANTS_AND_REPOS = catalog("pat_grants", "pat_grant_repositories")
-EVERYTHING = catalog("pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories")
+EVERYTHING = catalog(
+    "pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories"
+)
 
 
 def _repo_pages(records) -> int:
-    return sum(max(1, math.ceil(len(r.repositories) / 100)) for r in records if r.repository_selection == "subset")
+    return sum(
+        max(1, math.ceil(len(r.repositories) / 100))
+        for r in records
+        if r.repository_selection == "subset"
+    )
 
 
 def test_a_sync_of_1000_grants_600_subset_makes_the_minimum_requests(github, app_config):
@@ -28,7 +34,9 @@ def test_a_sync_of_1000_grants_600_subset_makes_the_minimum_requests(github, app
     minimum = 10 + _repo_pages(org.grants) + 1 + _repo_pages(org.requests)
     data_requests = [r for r in github.requests_log if r.auth_kind == "installation"]
     assert len(data_requests) == minimum
-    assert len({(r.path, str(sorted(r.query.items()))) for r in data_requests}) == minimum, "nothing repeated"
+    assert len({(r.path, str(sorted(r.query.items()))) for r in data_requests}) == minimum, (
+        "nothing repeated"
+    )
     rows = run.records("pat_grant_repositories")
     assert len(rows) == sum(len(g.repositories) for g in subset)
     assert len({(r["org"], r["pat_id"], r["repository_id"]) for r in rows}) == len(rows)
@@ -40,7 +48,9 @@ def test_a_sync_of_1000_grants_600_subset_makes_the_minimum_requests(github, app
     assert len(requests) == 30
     assert all(r["org"] == "acme" and "reason" in r and "created_at" in r for r in requests)
     request_rows = run.records("pat_request_repositories")
-    assert len(request_rows) == sum(len(r.repositories) for r in org.requests if r.repository_selection == "subset")
+    assert len(request_rows) == sum(
+        len(r.repositories) for r in org.requests if r.repository_selection == "subset"
+    )
     with_big_lists = [g for g in subset if len(g.repositories) > 100]
     assert with_big_lists, "the fixture has grants whose repositories span pages"
 
@@ -49,7 +59,9 @@ def test_deselected_streams_cost_no_request(github, app_config):
     github.add_org(generate_org("acme", 300, n_requests=10, seed=62, subset_fraction=0.7))
     run = run_tap(app_config(), catalog=catalog("pat_grants"))
     assert run.error is None
-    paths = Counter(r.path.rsplit("/", 1)[-1] for r in github.requests_log if r.auth_kind == "installation")
+    paths = Counter(
+        r.path.rsplit("/", 1)[-1] for r in github.requests_log if r.auth_kind == "installation"
+    )
     assert paths == {"personal-access-tokens": 3}
     assert run.records("pat_grant_repositories") == []
 
@@ -63,8 +75,12 @@ def test_children_only_for_subset_grants_and_only_for_grants_the_run_emits(githu
 
     emitted = {r["id"] for r in second.records()}
     assert len(emitted) < 400
-    asked = {int(r.path.split("/")[-2]) for r in github.requests_log if r.path.endswith("/repositories")}
-    assert asked == {g.id for g in org.grants if g.id in emitted and g.repository_selection == "subset"}
+    asked = {
+        int(r.path.split("/")[-2]) for r in github.requests_log if r.path.endswith("/repositories")
+    }
+    assert asked == {
+        g.id for g in org.grants if g.id in emitted and g.repository_selection == "subset"
+    }
     assert not second.of_type("ACTIVATE_VERSION"), "an incremental run must not version any table"
 
 
@@ -72,7 +88,12 @@ def test_a_full_read_versions_each_table_once(github, app_config):
     github.add_org(generate_org("acme", 200, n_requests=8, seed=64, subset_fraction=0.6))
     run = run_tap(app_config(), catalog=EVERYTHING)
     activations = Counter(m["stream"] for m in run.of_type("ACTIVATE_VERSION"))
-    assert activations == {"pat_grants": 1, "pat_grant_repositories": 1, "pat_requests": 1, "pat_request_repositories": 1}
+    assert activations == {
+        "pat_grants": 1,
+        "pat_grant_repositories": 1,
+        "pat_requests": 1,
+        "pat_request_repositories": 1,
+    }
     schemas = Counter(m["stream"] for m in run.of_type("SCHEMA"))
     assert set(schemas.values()) == {1}
 

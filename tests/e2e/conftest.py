@@ -81,12 +81,23 @@ def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+# The data of `demo/run.sh` (python -m tests.fake_github --org acme=300 --org globex=250
+# --requests 40 --seed 1): parametrize a test with `indirect=["fake_github"]` and "demo".
+DEMO_ORGS = {"acme": 300, "globex": 250}
+DEMO_REQUESTS = 40
+DEMO_SEED = 1
+
+
 @pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    """Two small organizations (about a third of the grants `subset`, with repositories)."""
+def fake_github(request: pytest.FixtureRequest) -> Iterator[FakeGitHub]:
+    """Two small organizations (a third of the grants `subset`), or the demo's ("demo")."""
     with FakeGitHub() as gh:
-        gh.add_org(generate_org("acme", 36, n_requests=5, seed=11, subset_fraction=0.35))
-        gh.add_org(generate_org("globex", 24, n_requests=4, seed=11, subset_fraction=0.35))
+        if getattr(request, "param", None) == "demo":
+            for login, n_grants in DEMO_ORGS.items():
+                gh.add_org(generate_org(login, n_grants, n_requests=DEMO_REQUESTS, seed=DEMO_SEED))
+        else:
+            gh.add_org(generate_org("acme", 36, n_requests=5, seed=11, subset_fraction=0.35))
+            gh.add_org(generate_org("globex", 24, n_requests=4, seed=11, subset_fraction=0.35))
         yield gh
 
 
@@ -130,9 +141,7 @@ class MeltanoProject:
 
 
 @pytest.fixture
-def meltano(
-    meltano_installed: str, fake_github: FakeGitHub, tmp_path: Path
-) -> MeltanoProject:
+def meltano(meltano_installed: str, fake_github: FakeGitHub, tmp_path: Path) -> MeltanoProject:
     """`meltano(...)` runs against `fake_github` with state, warehouse and logs in tmp_path."""
     env = clean_environment()
     env.update(
@@ -198,7 +207,7 @@ def sql(
 
 def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One query result as a list of {column: value}."""
-    return [dict(zip(result["columns"], row)) for row in result["rows"]]
+    return [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
 
 
 def grant_listings(gh: FakeGitHub) -> list[LoggedRequest]:

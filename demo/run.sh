@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The main job end to end on a fresh machine with only Python (>= 3.10), against a LOCAL FAKE
+# GitHub: venv -> project + Meltano -> `meltano install` -> fake GitHub with two generated
+# organizations -> `meltano run tap-github-pat-grants target-duckdb` -> a short governance report.
+#
+#   bash demo/run.sh
+#
+# Nothing here talks to GitHub. The demo keeps its own Meltano state and warehouse under
+# demo/.work/ (gitignored), so it never mixes with a real project's state or output/.
+# Knobs: PYTHON (python3), DEMO_VENV (.venv: the project), MELTANO_VENV (.tools/meltano, as
+# scripts/test.sh: Meltano's dependencies stay out of the tap's), DEMO_ORGS ("acme=300
+# globex=250"), DEMO_REQUESTS (40 pending requests per org), DEMO_SEED (1).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+work=$repo/demo/.work
+venv=${DEMO_VENV:-$repo/.venv}
+meltano_venv=${MELTANO_VENV:-$repo/.tools/meltano}
+python=${PYTHON:-python3}
+meltano_version=4.4.1
+SECONDS=0
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step_done() { printf '    (%ss so far)\n' "$SECONDS"; }
+
+say "LOCAL DEMO: a fake GitHub on 127.0.0.1 with generated data; no real GitHub is contacted"
+
+mkdir -p "$work"
+for dir in "$venv" "$meltano_venv"; do
+  [[ -x $dir/bin/python ]] || { say "creating the virtualenv $dir"; "$python" -m venv "$dir"; }
+done
+say "installing the project into $venv, meltano==$meltano_version into $meltano_venv"
+"$venv/bin/python" -m pip install -q -e .
+"$meltano_venv/bin/python" -m pip install -q "meltano==$meltano_version"
+step_done
+
+export PATH=$venv/bin:$PATH  # `python` below is the project's (the fake GitHub needs its packages)
+meltano=$meltano_venv/bin/meltano
+# Demo state and warehouse live apart from the project's own (.meltano/meltano.db, output/).
+export MELTANO_DATABASE_URI=sqlite:///$work/meltano.db
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
+export TARGET_DUCKDB_FILEPATH=$work/warehouse.duckdb
+rm -f "$work/meltano.db" "$TARGET_DUCKDB_FILEPATH"  # each demo is a first (full) run
+
+say "meltano install (plugin venvs under .meltano/; quick once cached)"
+"$meltano" install > "$work/meltano-install.log" 2>&1 || { tail -n 30 "$work/meltano-install.log"; exit 1; }
+step_done
+
+say "starting the FAKE GitHub (local demo)"
+orgs=()
+for org in ${DEMO_ORGS:-acme=300 globex=250}; do orgs+=(--org "$org"); done
+rm -f "$work/tap-config.json"
+python -m tests.fake_github "${orgs[@]}" --requests "${DEMO_REQUESTS:-40}" \
+  --seed "${DEMO_SEED:-1}" --port 0 --write-config "$work/tap-config.json" \
+  > "$work/fake-github.log" 2>&1 &
+fake_pid=$!
+trap 'kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/fake-github.log" 2>/dev/null && break
+  kill -0 "$fake_pid" 2>/dev/null || { cat "$work/fake-github.log"; exit 1; }
+  sleep 0.1
+done
+grep "listening on" "$work/fake-github.log" || { echo "the fake GitHub did not start"; exit 1; }
+
+# The tap reads its settings from TAP_GITHUB_PAT_GRANTS_* (declared in meltano.yml). Against
+# real GitHub you would set APP_ID, PRIVATE_KEY and ORGANIZATIONS and leave API_URL unset.
+eval "$(python - "$work/tap-config.json" <<'PY'
+import json, shlex, sys
+config = json.load(open(sys.argv[1], encoding="utf-8"))
+for name in ("api_url", "app_id", "private_key"):
+    print(f"export TAP_GITHUB_PAT_GRANTS_{name.upper()}={shlex.quote(str(config[name]))}")
+print("export TAP_GITHUB_PAT_GRANTS_ORGANIZATIONS=" + shlex.quote(json.dumps(config["organizations"])))
+PY
+)"
+
+say "meltano run tap-github-pat-grants target-duckdb   (log: demo/.work/meltano-run.log)"
+run_started=$SECONDS
+"$meltano" run tap-github-pat-grants target-duckdb > "$work/meltano-run.log" 2>&1 \
+  || { tail -n 30 "$work/meltano-run.log"; exit 1; }
+echo "    pipeline took $((SECONDS - run_started))s"
+
+say "governance report (LOCAL DEMO data) from $TARGET_DUCKDB_FILEPATH"
+# duckdb 1.2.2 wrote the file, so duckdb 1.2.2 (target-duckdb's own venv) reads it.
+.meltano/loaders/target-duckdb/venv/bin/python demo/query.py --duckdb "$TARGET_DUCKDB_FILEPATH" \
+  --max-rows 8 \
+  --sql "select org, count(*) as grants,
+           count(*) filter (where repository_selection = 'all') as all_repositories,
+           count(*) filter (where token_expires_at is null) as never_expire,
+           count(*) filter (where token_expired) as expired,
+           (select count(*) from pat_requests r where r.org = g.org) as pending_requests
+         from pat_grants g group by org order by org" \
+  analysis/write_or_admin_access.sql analysis/unused_90_days.sql
+
+say "done in ${SECONDS}s (the fake GitHub stops now)"
+cat <<EOF
+    Every question:  .meltano/loaders/target-duckdb/venv/bin/python demo/query.py \\
+                       --duckdb $TARGET_DUCKDB_FILEPATH analysis/*.sql
+    Real GitHub:     see docs/meltano.md ("Against real GitHub").
+EOF
