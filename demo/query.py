@@ -1,4 +1,3 @@
-
 """Run the analysis SQL files against the warehouse; print each result as a table (or JSON).
 
 Run it with the loader's own Python, which has the right driver (and, for DuckDB, the version
