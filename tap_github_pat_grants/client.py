@@ -10,6 +10,7 @@ import msgspec
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import HeaderLinkPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
@@ -25,12 +26,14 @@ from tap_github_pat_grants.http_policy import (
 from tap_github_pat_grants.incremental import to_utc_z
 from tap_github_pat_grants.messages import fatal_line, gave_up_line, rate_limit_too_long_line
 from tap_github_pat_grants.progress import OrgProgress
+from tap_github_pat_grants.record_path import fast_record_messages, has_deselected_properties
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
 
     from backoff.types import Details
     from singer_sdk.helpers.types import Context
+    from singer_sdk.singerlib import RecordMessage
 
     from tap_github_pat_grants.auth import OrgAuth
     from tap_github_pat_grants.tap import TapGitHubPatGrants
@@ -81,6 +84,9 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     timestamp_fields: tuple[str, ...] = ()
     # Child streams run once per parent record: no per-context progress lines at INFO.
     quiet_progress = False
+    # msgspec decodes GitHub's JSON into exactly the schema's types and `post_process` keeps
+    # only declared properties, so the SDK's per-record type walk has nothing left to do.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Set up per-run counters; the org being read is set when a partition starts."""
@@ -89,6 +95,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self._payload: object = None
         self._secondary_limits_seen = 0
         self.progress = OrgProgress(self.name, self.logger, quiet=self.quiet_progress)
+        self._declared: frozenset[str] | None = None
+        self._pop_deselected: bool | None = None
 
     @property
     def url_base(self) -> str:
@@ -237,11 +245,28 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     ) -> dict[str, t.Any] | None:
         row["org"] = self._org
         self.progress.records += 1
+        if self._declared is None:
+            self._declared = frozenset(self.effective_schema["properties"])
+        for undeclared in row.keys() - self._declared:
+            del row[undeclared]  # a property GitHub added after our schema: not sent undeclared
         for field in self.timestamp_fields:
             value = row.get(field)
             if value is not None:
                 row[field] = to_utc_z(value)
         return row
+
+    @override
+    def _generate_record_messages(
+        self, record: dict[str, t.Any]
+    ) -> Generator[RecordMessage, None, None]:
+        # The SDK walks the selection mask for every record even when nothing is deselected
+        # (~10% of a sync); take its full path only when the catalog deselects a property.
+        if self._pop_deselected is None:
+            self._pop_deselected = has_deselected_properties(self)
+        if self._pop_deselected:
+            yield from super()._generate_record_messages(record)
+        else:
+            yield from fast_record_messages(self, record)
 
     # Retries and waits: the SDK's backoff loop, with GitHub's waits instead of its guesses.
 

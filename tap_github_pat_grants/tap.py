@@ -10,7 +10,6 @@ import requests
 from jsonschema import Draft7Validator
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.streams import Stream  # noqa: TC002 (used at runtime in STREAM_TYPES)
 from typing_extensions import override
 
@@ -18,6 +17,7 @@ from tap_github_pat_grants import streams
 from tap_github_pat_grants.auth import GitHubCredentials
 from tap_github_pat_grants.errors import ConfigError
 from tap_github_pat_grants.http_policy import RateBudget
+from tap_github_pat_grants.record_path import BufferedMsgSpecWriter
 from tap_github_pat_grants.settings import (
     DEFAULT_API_URL,
     DEFAULT_LOOKBACK_SECONDS,
@@ -155,7 +155,7 @@ class TapGitHubPatGrants(Tap):
     name = "tap-github-pat-grants"
     package_name = "tap-github-pat-grants"
     config_jsonschema = CONFIG_SCHEMA
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedMsgSpecWriter
 
     # Seams for tests: a fake clock and sleep make rate-limit waits instant.
     clock: t.Callable[[], float] = staticmethod(time.time)
