@@ -1,0 +1,1 @@
+"""Benchmark of the tap against the fake GitHub: throughput, requests, peak memory, latency."""
