@@ -96,5 +96,5 @@ say "done in ${SECONDS}s (the fake GitHub stops now)"
 cat <<EOF
     Every question:  .meltano/loaders/target-duckdb/venv/bin/python demo/query.py \\
                        --duckdb $TARGET_DUCKDB_FILEPATH analysis/*.sql
-    Real GitHub:     see docs/meltano.md ("Against real GitHub").
+    Real GitHub:     see README.md ("The same against real GitHub").
 EOF

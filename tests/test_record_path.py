@@ -14,7 +14,9 @@ from tests.fake_github import generate_org
 from tests.helpers import catalog
 from tests.tap_runner import run_tap
 
-EVERYTHING = catalog("pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories")
+EVERYTHING = catalog(
+    "pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories"
+)
 
 
 class SdkDefaultPathTap(TapGitHubPatGrants):
@@ -26,7 +28,9 @@ class SdkDefaultPathTap(TapGitHubPatGrants):
         streams = super().discover_streams()
         for stream in streams:
             stream.TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.RECURSIVE
-            stream._generate_record_messages = types.MethodType(Stream._generate_record_messages, stream)
+            stream._generate_record_messages = types.MethodType(
+                Stream._generate_record_messages, stream
+            )
         return streams
 
 
@@ -69,7 +73,9 @@ def test_deselected_properties_are_still_removed(github, app_config):
 def test_a_property_github_adds_later_is_not_sent_undeclared(github, app_config):
     org = github.add_org(generate_org("acme", 3, seed=74))
     page = [{**grant.document(github.url, org.id), "brand_new_field": 1} for grant in org.grants]
-    github.faults.add(r"/orgs/acme/personal-access-tokens$", nth=1, status=200, body=json.dumps(page))
+    github.faults.add(
+        r"/orgs/acme/personal-access-tokens$", nth=1, status=200, body=json.dumps(page)
+    )
     run = run_tap(app_config(), catalog=catalog("pat_grants"))
     assert run.error is None
     assert len(run.records()) == 3

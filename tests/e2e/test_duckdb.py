@@ -126,7 +126,7 @@ def test_full_refresh_rereads_everything(meltano: MeltanoProject, fake_github: F
     expected = {(org.login, g.id) for org in fake_github.orgs.values() for g in org.grants}
     assert {key for key, fresh in reread.items() if fresh} == expected
     # target-duckdb ignores ACTIVATE_VERSION: the revoked grant stays, with its old extraction
-    # time (docs/meltano.md, "Full refresh", shows how to rebuild the file without it).
+    # time (README.md, "Full refresh, ACTIVATE_VERSION and revoked grants", shows how to rebuild the file without it).
     assert reread[("acme", revoked.id)] is False
 
 
@@ -210,7 +210,7 @@ def test_meltano_knows_every_tap_setting(meltano: MeltanoProject) -> None:
 
 
 def test_org_groups_keep_their_own_state(meltano: MeltanoProject, fake_github: FakeGitHub) -> None:
-    # One job per org group, each with its own state id (docs/meltano.md, "Many organizations").
+    # One job per org group, each with its own state id (README.md, "Many organizations").
     for group in ("acme", "globex"):
         meltano.env["TAP_GITHUB_PAT_GRANTS_ORGANIZATIONS"] = json.dumps([group])
         meltano("run", "--state-id-suffix", group, *RUN[1:])
