@@ -5,10 +5,12 @@ Retries and rate-limit waits are in `retries.py`; the pure decisions in `http_po
 
 from __future__ import annotations
 
+import os
 import typing as t
 from urllib.parse import ParseResult, urlsplit
 
 import msgspec
+import requests
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import HeaderLinkPaginator
@@ -26,7 +28,6 @@ from tap_github_pat_grants.retries import RateLimitedError, RetryingStream
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
 
-    import requests
     from singer_sdk.helpers.types import Context
     from singer_sdk.singerlib import RecordMessage
 
@@ -110,6 +111,22 @@ class GitHubOrgStream(RetryingStream):
     def timeout(self) -> int:
         """`request_timeout_seconds`: connect and read timeout of one request."""
         return self._tap.settings.request_timeout_seconds
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """The SDK's session, with proxy and CA-bundle variables read once, not per request.
+
+        requests re-reads the proxy environment on every `send` (~1 ms, a tenth of a long
+        sync's time); the values cannot change during a run.
+        """
+        session = super().requests_session
+        if session.trust_env:
+            session.proxies.update(requests.utils.get_environ_proxies(self.url_base))
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                session.verify = bundle
+            session.trust_env = False
+        return session
 
     @property
     def authenticator(self) -> OrgAuth:

@@ -67,10 +67,10 @@ def to_utc_z(value: str | None) -> str | None:
     if len(value) == 24 and value[-1] == "Z" and value[19] == ".":  # noqa: PLR2004
         return value  # already in the fixed form: the common case, skip the parse
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    text = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
+    offset = moment.utcoffset()
+    if offset is not None:
+        moment = moment.replace(tzinfo=None) - offset  # naive UTC: cheaper than astimezone
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_instant(value: str) -> datetime:

@@ -210,3 +210,25 @@ def test_progress_and_a_summary_line_per_org_are_logged(github, app_config, capl
     assert run.error is None
     assert "pat_grants org acme: done, 230 records, 3 requests" in caplog.text
     assert "New replication value is null" not in caplog.text
+
+
+def test_proxy_variables_are_honoured(github, app_config, monkeypatch):
+    from tap_github_pat_grants import http_policy
+
+    monkeypatch.setattr(http_policy, "TRANSIENT_BASE_WAIT", 0.01)
+    github.add_org(generate_org("acme", 150, seed=10))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    token_config = app_config(auth_token=github.mint_token_for("acme"))  # no App calls: the
+    del token_config["app_id"], token_config["private_key"]  # list request itself is proxied
+    github.reset_log()
+    through_proxy = run_tap(token_config, catalog=GRANTS_ONLY)
+    assert "could not be reached" in str(through_proxy.error)
+    assert github.requests_log == [], "every request went to the (dead) proxy"
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    bypassed = run_tap(app_config(), catalog=GRANTS_ONLY)
+    assert bypassed.error is None
+    assert len(bypassed.records()) == 150
