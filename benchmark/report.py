@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import subprocess
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,29 @@ def machine() -> str:
         f"singer-sdk {version('singer-sdk')}, msgspec {version('msgspec')}, "
         f"requests {version('requests')}"
     )
+
+
+def tap_commit() -> str:
+    """The commit the tap was measured at, `+dirty` when its package has uncommitted changes."""
+    repo = README.parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tap_github_pat_grants"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}+dirty" if dirty else commit
 
 
 def _rate(records: int, seconds: float) -> str:
@@ -105,7 +129,10 @@ def render(
     startup = rows[0].tap.wall  # the 0-grant sync
     ms = f"{latency * 1000:.0f}"
     lines = [
-        f"Machine: {machine()}. Load average {loads[0]:.2f} before, {loads[1]:.2f} after.",
+        (
+            f"Tap at commit {tap_commit()}. Machine: {machine()}. "
+            f"Load average {loads[0]:.2f} before, {loads[1]:.2f} after."
+        ),
         "",
         HEADER.format(ms=ms),
     ]

@@ -128,7 +128,7 @@ class Bench:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__)
-    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement (best kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best kept)")
     parser.add_argument("--skip-100k", action="store_true", help="leave out 100,000 grants")
     parser.add_argument(
         "--latency-100k",
