@@ -64,8 +64,11 @@ def to_utc_z(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    if len(value) == 24 and value[-1] == "Z" and value[19] == ".":  # noqa: PLR2004
-        return value  # already in the fixed form: the common case, skip the parse
+    if value[-1:] == "Z":
+        if len(value) == 24 and value[19] == ".":  # noqa: PLR2004
+            return value  # already in the fixed form
+        if len(value) == 20:  # noqa: PLR2004
+            return f"{value[:19]}.000Z"  # `...SSZ`: only the milliseconds are missing
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     offset = moment.utcoffset()
     if offset is not None:

@@ -145,3 +145,17 @@ def test_integers_from_environment_strings(pem):
     settings = parse_settings(app_config(pem, lookback_seconds="60", rate_limit_buffer="0"))
     assert settings.lookback == timedelta(seconds=60)
     assert settings.rate_limit_buffer == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2024-01-31", datetime(2024, 1, 31, tzinfo=timezone.utc)),
+        ("2024-01-31T02:00:00+02:00", datetime(2024, 1, 31, tzinfo=timezone.utc)),
+        ("2024-01-31T00:00:00Z", datetime(2024, 1, 31, tzinfo=timezone.utc)),
+        ("20240131T000000Z", datetime(2024, 1, 31, tzinfo=timezone.utc)),  # read by pendulum
+    ],
+)
+def test_start_date_forms(written, instant):
+    settings = parse_settings({"organizations": ["acme"], "auth_token": "x", "start_date": written})
+    assert settings.start_date == instant
