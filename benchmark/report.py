@@ -122,6 +122,7 @@ def render(
     about: float,
     latency: float,
     loads: tuple[float, float],
+    commit: str,
     *,
     latency_100k: bool,
 ) -> str:
@@ -130,7 +131,7 @@ def render(
     ms = f"{latency * 1000:.0f}"
     lines = [
         (
-            f"Tap at commit {tap_commit()}. Machine: {machine()}. "
+            f"Tap at commit {commit}. Machine: {machine()}. "
             f"Load average {loads[0]:.2f} before, {loads[1]:.2f} after."
         ),
         "",

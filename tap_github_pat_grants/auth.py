@@ -14,7 +14,6 @@ from datetime import datetime
 
 import jwt
 import requests
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from requests.auth import AuthBase
 
 from tap_github_pat_grants.errors import GitHubFatalError
@@ -152,10 +151,10 @@ class GitHubApp:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Prepare to sign JWTs with the App's key (parsed once)."""
+        """Prepare to sign JWTs with the App's key (parsed once, when settings were checked)."""
         self._settings = settings
         self._app_id = credentials.app_id
-        self._key = load_pem_private_key(credentials.private_key.encode(), password=None)
+        self._key = credentials.signing_key
         self._session = session
         self.clock = clock
         self._sleep = sleep

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes  # noqa: TC002
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from tap_github_pat_grants import __version__
@@ -40,6 +41,8 @@ class AppCredentials:
 
     app_id: str
     private_key: str
+    # The key as parsed when the settings were checked (parsing an RSA key costs ~50 ms).
+    signing_key: PrivateKeyTypes = field(compare=False)
 
     def __repr__(self) -> str:
         """Never show the key, even in a debugger or a log of the settings object."""
@@ -149,10 +152,11 @@ def _credentials(config: Mapping[str, Any]) -> AppCredentials | TokenCredentials
     if not private_key:
         msg = "private_key: app_id is set but private_key is not; set the App's .pem private key"
         raise ConfigError(msg)
-    return AppCredentials(app_id=str(app_id).strip(), private_key=_private_key(private_key))
+    pem, signing_key = _private_key(private_key)
+    return AppCredentials(app_id=str(app_id).strip(), private_key=pem, signing_key=signing_key)
 
 
-def _private_key(value: object) -> str:
+def _private_key(value: object) -> tuple[str, PrivateKeyTypes]:
     r"""The PEM text, with literal `\\n` escapes (common in env vars) turned into newlines."""
     unreadable = (
         "private_key: could not be read as a PEM private key; paste the whole .pem file "
@@ -162,10 +166,10 @@ def _private_key(value: object) -> str:
         raise ConfigError(unreadable)
     pem = value.replace("\\n", "\n").strip()
     try:
-        load_pem_private_key(pem.encode(), password=None)
+        key = load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError):  # the exception text may quote the key: never chain it
         raise ConfigError(unreadable) from None
-    return pem
+    return pem, key
 
 
 def _api_url(value: object) -> str:
