@@ -51,6 +51,7 @@ if [[ ! -s $data/PG_VERSION ]]; then
 fi
 
 if ! as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  rm -f "$data/postmaster.pid"  # left by a server that was killed (e.g. at the end of a session)
   log "starting on 127.0.0.1:$port"
   as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data" >&2 \
