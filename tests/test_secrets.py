@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from tests.fake_github import generate_org, other_private_key_pem
@@ -40,7 +42,7 @@ def test_no_secret_in_any_output(github, app_config, level, scenario):
         )
     elif scenario == "user_token":
         del config["app_id"], config["private_key"]
-        config["auth_token"] = "github_pat_11ABCDEFG0123456789_secretsecretsecret"
+        config["auth_token"] = "github_pat_" + secrets.token_hex(24)  # made at run time
 
     run = run_cli([], config=config, catalog=ALL_STREAMS, env={"LOGLEVEL": level})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -74,7 +75,7 @@ def test_token_mode_and_filters():
     )
 
 
-SECRET = "ghs_SECRETSECRETSECRET"
+SECRET = "ghs_" + secrets.token_hex(18)  # made at run time
 
 
 @pytest.mark.parametrize(
