@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from typing import Any
 
 from tap_github_pat_grants.tap import TapGitHubPatGrants
@@ -43,3 +45,37 @@ def list_requests(
 
 def pages(n: int) -> int:
     return max(1, math.ceil(n / 100))
+
+
+class VirtualClock:
+    """Time that moves only when the fake GitHub "takes" latency: hours of sync in milliseconds."""
+
+    def __init__(self) -> None:
+        self._now = float(int(time.time()))
+        self._lock = threading.Lock()
+
+    def read(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+def on_virtual_clock(
+    github: FakeGitHub, *, latency_seconds: float, github_ahead_seconds: float = 0
+) -> type[TapGitHubPatGrants]:
+    """Put the fake GitHub and a tap class on one virtual clock; every response takes
+    `latency_seconds` of it, and GitHub's clock reads `github_ahead_seconds` ahead of the tap's."""
+    clock = VirtualClock()
+    github.clock = lambda: clock.read() + github_ahead_seconds
+    github.sleep = clock.advance
+    github.latency_seconds = latency_seconds
+
+    class VirtualClockTap(TapGitHubPatGrants):
+        pass
+
+    VirtualClockTap.clock = staticmethod(clock.read)
+    VirtualClockTap.sleep = staticmethod(clock.advance)
+    return VirtualClockTap

@@ -10,7 +10,7 @@ from tap_github_pat_grants import http_policy
 from tap_github_pat_grants.errors import GitHubFatalError
 from tap_github_pat_grants.tap import TapGitHubPatGrants
 from tests.fake_github import generate_org, other_private_key_pem
-from tests.helpers import GRANTS_ONLY, catalog, list_requests
+from tests.helpers import GRANTS_ONLY, catalog, list_requests, on_virtual_clock
 from tests.tap_runner import run_tap
 
 LIST = r"/orgs/acme/personal-access-tokens$"
@@ -144,17 +144,17 @@ def test_low_remaining_budget_pauses_before_the_next_request(github, app_config,
 
 
 def test_expired_tokens_are_renewed_through_a_long_sync(github, app_config):
+    # 30 pages at 10 virtual minutes each: a five-hour sync, with four tokens revoked mid-way.
+    tap_class = on_virtual_clock(github, latency_seconds=600)
     _acme(github, n=3000)
-    github.token_ttl_seconds = 0.6
-    github.latency_seconds = 0.04
     for nth in (5, 12, 20, 27):
         github.faults.add(LIST, nth=nth, status=401, body={"message": "Bad credentials"})
-    run = run_tap(app_config(), catalog=GRANTS_ONLY)
+    run = run_tap(app_config(), catalog=GRANTS_ONLY, tap_class=tap_class)
     assert run.error is None
     assert len(run.records()) == 3000
     assert len([r for r in list_requests(github, "acme") if r.status == 401]) == 4
     minted = [r for r in github.requests_log if r.path.endswith("/access_tokens")]
-    assert len(minted) >= 5
+    assert len(minted) == 9, "the first, one after each revocation, and one per hour"
 
 
 def test_a_second_401_in_a_row_is_fatal(github, app_config):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import string
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -90,10 +89,10 @@ class InstallationTokens:
         self._issued: list[str] = []
         self._lock = threading.Lock()
 
-    def mint(self, installation_id: int, ttl_seconds: float) -> tuple[str, float]:
+    def mint(self, installation_id: int, ttl_seconds: float, now: float) -> tuple[str, float]:
         """A new token and its expiry (epoch seconds)."""
         token = "ghs_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
-        expires_at = time.time() + ttl_seconds
+        expires_at = now + ttl_seconds
         with self._lock:
             self._tokens[token] = (installation_id, expires_at)
             self._issued.append(token)
@@ -118,13 +117,14 @@ class InstallationTokens:
             self._tokens.clear()
 
 
-def authenticate(header: str | None, keys: AppKeys, tokens: InstallationTokens) -> Credential:
+def authenticate(
+    header: str | None, keys: AppKeys, tokens: InstallationTokens, now: float
+) -> Credential:
     """Classify the `Authorization` header (`Bearer x` or `token x`) and check it."""
     scheme, _, value = (header or "").strip().partition(" ")
     value = value.strip()
     if not header or scheme.lower() not in {"bearer", "token"} or not value:
         return Credential("none") if not header else Credential("invalid", error=BAD_CREDENTIALS)
-    now = time.time()
     if _looks_like_jwt(value):
         error = keys.jwt_error(value, now)
         if error:

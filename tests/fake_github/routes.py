@@ -140,7 +140,9 @@ def create_access_token(world: World, request: Request, params: dict[str, str]) 
     org = world.find_installation(int(params["installation_id"]))
     if org is None:
         return not_found(f"{_APP_DOCS}#create-an-installation-access-token-for-an-app")
-    token, expires_at = world.tokens.mint(org.installation_id, world.token_ttl_seconds)
+    token, expires_at = world.tokens.mint(
+        org.installation_id, world.token_ttl_seconds, world.clock()
+    )
     payload = {
         "token": token,
         "expires_at": format_utc(expires_at),

@@ -155,7 +155,9 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         split = urlsplit(self.path)
-        credential = authenticate(self.headers.get("Authorization"), world.app_keys, world.tokens)
+        credential = authenticate(
+            self.headers.get("Authorization"), world.app_keys, world.tokens, world.clock()
+        )
         query = parse_qs(split.query, keep_blank_values=True)
         request = Request(self.command, unquote(split.path), split.query, query, credential)
         request_id = new_request_id()
@@ -185,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
         )
         world.log(entry)  # before any sleep, so a client that timed out still finds it
         if world.latency_seconds > 0:
-            time.sleep(world.latency_seconds)
+            world.sleep(world.latency_seconds)
         if fault is not None and action == "delay":
             time.sleep(fault.delay_seconds)
         if action == "drop":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from tests.fake_github.queries import Filter, select
 from tests.fake_github.ratelimit import RateLimits
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from tests.fake_github.records import Grant, Org, PatRequest
 
@@ -54,6 +55,9 @@ class World:
         self.app_keys = app_keys
         self.token_ttl_seconds = token_ttl_seconds
         self.latency_seconds = latency_seconds
+        # Seams like the tap's: a test can run token expiry and latency on a virtual clock.
+        self.clock: Callable[[], float] = time.time
+        self.sleep: Callable[[float], None] = time.sleep
         self.base_url = ""
         self.orgs: dict[str, Org] = {}
         self.tokens = InstallationTokens()
@@ -138,7 +142,7 @@ class World:
         if not org.installed:
             msg = f"the App is not installed on {org.login}"
             raise ValueError(msg)
-        return self.tokens.mint(org.installation_id, self.token_ttl_seconds)[0]
+        return self.tokens.mint(org.installation_id, self.token_ttl_seconds, self.clock())[0]
 
     def revoke_tokens(self) -> None:
         """Every installation token issued so far now gets 401 Bad credentials."""
