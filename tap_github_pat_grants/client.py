@@ -24,6 +24,7 @@ from tap_github_pat_grants.messages import fatal_line, rate_limit_too_long_line
 from tap_github_pat_grants.progress import OrgProgress
 from tap_github_pat_grants.record_path import fast_record_messages, has_deselected_properties
 from tap_github_pat_grants.retries import RateLimitedError, RetryingStream
+from tap_github_pat_grants.run_record import StreamRead
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
@@ -84,6 +85,8 @@ class GitHubOrgStream(RetryingStream):
         self.progress = OrgProgress(self.name, self.logger, quiet=self.quiet_progress)
         self._declared: frozenset[str] | None = None
         self._pop_deselected: bool | None = None
+        self._version_decided = False
+        self._counts = StreamRead()
 
     @property
     def url_base(self) -> str:
@@ -161,15 +164,64 @@ class GitHubOrgStream(RetryingStream):
 
     @property
     def emit_activate_version_messages(self) -> bool:
-        """On by default: loaders that support it drop rows gone since the last full read."""
-        return bool(self.config.get("emit_activate_version_messages", True))
+        """Never the SDK's way: it writes ACTIVATE_VERSION *before* a full read's records.
+
+        target-postgres applies it at once, so every row looks deleted until the read ends,
+        and stays so if the read fails half-way. `activate_table_version` writes it after the
+        last organization instead, and only for a read that completed.
+        """
+        return False
+
+    def reads_whole_table(self) -> bool:
+        """True when this run reads every row GitHub lists, in every organization."""
+        return False
+
+    def read_kind(self, context: Context) -> str:  # noqa: ARG002
+        """How this run reads one organization: "full" or "incremental"."""
+        return "full" if self.reads_whole_table() else "incremental"
+
+    def decide_table_version(self) -> None:
+        """Before the first record: a whole-table read carries a version, as do its children."""
+        self._version_decided = True
+        versioning = bool(self.config.get("emit_activate_version_messages", True))
+        version = (
+            self._tap.initialized_at // 1000 if versioning and self.reads_whole_table() else None
+        )
+        self._stream_version = version
+        for child in self.child_streams:
+            child._stream_version = version  # noqa: SLF001 (the SDK's field records carry)
+
+    def activate_table_version(self) -> None:
+        """After the last organization of a complete whole-table read: ACTIVATE_VERSION, once.
+
+        Loaders that honour it then drop (or mark deleted) the rows this read did not send.
+        """
+        for stream in (self, *self.child_streams):
+            if stream.selected and stream._stream_version is not None:  # noqa: SLF001
+                stream._write_activate_version_message(stream._stream_version)  # noqa: SLF001
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        self._org = str((context or {})["org"])
+        partition = context or {}
+        self._org = str(partition["org"])
+        ledger = self._tap.run_ledger
+        if self.parent_stream_type is None:
+            if not self._version_decided:
+                self.decide_table_version()
+            read = self.read_kind(partition)
+            self._counts = ledger.begin(self._org, self.name, read)
+            for child in self.child_streams:
+                if child.selected:  # a child reads its parents' rows the way they were read
+                    ledger.begin(self._org, child.name, read)
+        else:
+            self._counts = ledger.org(self._org).stream(self.name)
         self.progress.start(self._org)
-        yield from self.read_partition(context or {})
+        yield from self.read_partition(partition)
         self.progress.finish()
+        if self.parent_stream_type is None:
+            ledger.end(self._org)
+            if partition == (self.partitions or [{}])[-1]:
+                self.activate_table_version()
 
     @override
     def _finalize_state(self, state: dict[str, t.Any] | None = None) -> None:
@@ -210,6 +262,7 @@ class GitHubOrgStream(RetryingStream):
             raise RetriableAPIError(msg, response) from None
         self.authenticator.note_success()
         self.progress.page_done(response)
+        self._counts.requests += 1
 
     def _refuse(self, decision: Decision, response: requests.Response, message: str) -> None:
         """Raise what the SDK's retry loop should do with a refusal: resend, wait, or stop."""
@@ -248,6 +301,7 @@ class GitHubOrgStream(RetryingStream):
     ) -> dict[str, t.Any] | None:
         row["org"] = self._org
         self.progress.records += 1
+        self._counts.records += 1
         if self._declared is None:
             self._declared = frozenset(self.effective_schema["properties"])
         for undeclared in row.keys() - self._declared:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 from datetime import datetime, timezone
 
-from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
@@ -45,7 +45,6 @@ class PatGrantsStream(GitHubOrgStream):
         """Start with no query in flight."""
         super().__init__(*args, **kwargs)
         self._query = GrantQuery("all", ())
-        self.full_read: bool | None = None
 
     @property
     def run_started_at(self) -> str:
@@ -121,20 +120,14 @@ class PatGrantsStream(GitHubOrgStream):
             super()._increment_stream_state(latest_record, context=context)
 
     @override
-    def _write_schema_message(self) -> None:
-        super()._write_schema_message()
-        # The SDK versions the table (ACTIVATE_VERSION) only for FULL_TABLE streams, but a
-        # run with no marks at all (first run, `meltano run --full-refresh`) also reads every
-        # grant, so loaders may drop the ones revoked since; incremental runs must not.
-        self.full_read = all(len(self.plan(partition)) == 1 for partition in self.partitions or [])
-        if (
-            self.full_read
-            and self.replication_method != REPLICATION_FULL_TABLE
-            and self.emit_activate_version_messages
-            and self.selected
-        ):
-            self._stream_version = self._tap.initialized_at // 1000
-            self._write_activate_version_message(self._stream_version)
+    def reads_whole_table(self) -> bool:
+        # A run with no marks at all (first run, `meltano run --full-refresh`) reads every
+        # grant too, not only a FULL_TABLE catalog; incremental runs must not be versioned.
+        return all(len(self.plan(partition)) == 1 for partition in self.partitions or [])
+
+    @override
+    def read_kind(self, context: Context) -> str:
+        return "full" if len(self.plan(context)) == 1 else "incremental"
 
     @override
     def get_child_context(
@@ -168,7 +161,10 @@ class PatRequestsStream(GitHubOrgStream):
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = REQUEST_TIMESTAMPS
     permission_name = "Personal access token requests: read"
-    full_read = True
+
+    @override
+    def reads_whole_table(self) -> bool:
+        return True
 
     @override
     def query_params(self, context: Context) -> list[tuple[str, str]]:
@@ -210,9 +206,8 @@ class RepositoriesOfParent(GitHubOrgStream):
     quiet_progress = True
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        """Not yet versioned in this run."""
+        """No SCHEMA sent yet in this run."""
         super().__init__(*args, **kwargs)
-        self._versioned = False
         self._schema_sent = False
 
     @override
@@ -222,19 +217,6 @@ class RepositoriesOfParent(GitHubOrgStream):
         if not self._schema_sent:
             self._schema_sent = True
             super()._write_schema_message()
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        """Once per run, and only when the parent read every row of its own table."""
-        parent = next(
-            stream
-            for stream in self._tap.streams.values()
-            if type(stream) is self.parent_stream_type
-        )
-        if self._versioned or not getattr(parent, "full_read", False):
-            return False
-        self._versioned = super().emit_activate_version_messages
-        return self._versioned
 
     @override
     def post_process(
@@ -265,3 +247,26 @@ class PatRequestRepositoriesStream(RepositoriesOfParent):
     parent_stream_type = PatRequestsStream
     parent_id_field = "pat_request_id"
     permission_name = "Personal access token requests: read"
+
+
+class SyncRunsStream(Stream):
+    """One row per organization per run: what the run read there (`run_record.py`).
+
+    The SDK syncs streams in name order, and `sync_runs` sorts after every `pat_*` stream: its
+    rows describe reads that completed, and a run that fails writes none (a test checks the
+    order). Its rows are history: never versioned away.
+    """
+
+    name = "sync_runs"
+    primary_keys = ("org", "run_id")
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never: ACTIVATE_VERSION would delete the earlier runs' rows."""
+        return False
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        yield from self._tap.run_ledger.rows()  # type: ignore[attr-defined]

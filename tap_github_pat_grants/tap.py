@@ -13,11 +13,12 @@ from singer_sdk import typing as th
 from singer_sdk.streams import Stream  # noqa: TC002 (used at runtime in STREAM_TYPES)
 from typing_extensions import override
 
-from tap_github_pat_grants import streams
+from tap_github_pat_grants import __version__, streams
 from tap_github_pat_grants.auth import GitHubCredentials
 from tap_github_pat_grants.errors import ConfigError
 from tap_github_pat_grants.http_policy import RateBudget
 from tap_github_pat_grants.record_path import BufferedMsgSpecWriter
+from tap_github_pat_grants.run_record import RunLedger
 from tap_github_pat_grants.settings import (
     DEFAULT_API_URL,
     DEFAULT_LOOKBACK_SECONDS,
@@ -33,6 +34,7 @@ STREAM_TYPES: tuple[type[Stream], ...] = (
     streams.PatGrantRepositoriesStream,
     streams.PatRequestsStream,
     streams.PatRequestRepositoriesStream,
+    streams.SyncRunsStream,
 )
 
 CONFIG_SCHEMA = th.PropertiesList(
@@ -172,6 +174,11 @@ class TapGitHubPatGrants(Tap):
         return GitHubCredentials(
             self.settings, requests.Session(), clock=self.clock, sleep=self.sleep
         )
+
+    @cached_property
+    def run_ledger(self) -> RunLedger:
+        """What this run read in each organization (the `org_runs` rows)."""
+        return RunLedger(self.initialized_at, __version__)
 
     @cached_property
     def rate_budget(self) -> RateBudget:

@@ -69,7 +69,9 @@ def test_discover_lists_the_streams_with_keys(github, app_config):
         "pat_grant_repositories",
         "pat_requests",
         "pat_request_repositories",
+        "sync_runs",
     }
+    assert streams["sync_runs"]["key_properties"] == ["org", "run_id"]
     assert streams["pat_grants"]["key_properties"] == ["org", "id"]
     assert streams["pat_grants"]["replication_key"] == "token_last_used_at"
     assert streams["pat_grant_repositories"]["key_properties"] == ["org", "pat_id", "repository_id"]
