@@ -84,6 +84,12 @@ class RunLedger:
                 "started_at": run.started_at,
                 "completed_at": run.completed_at,
                 "status": "complete",
+                "error": None,
+                "source": "listed",
+                "installation_id": None,
+                "suspended": False,
+                "permissions": None,
+                "skipped_streams": None,
                 "tap_version": self.tap_version,
             }
             for stream, prefix in STREAM_COLUMNS.items():
@@ -91,6 +97,7 @@ class RunLedger:
                 row[f"{prefix}_read"] = counts.read
                 row[f"{prefix}_records"] = counts.records if counts.read else None
                 row[f"{prefix}_requests"] = counts.requests if counts.read else None
+            row["grants_verification_added"] = None
             rows.append(row)
         return rows
 
