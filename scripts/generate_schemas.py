@@ -1,7 +1,8 @@
 """Regenerate the stream JSON Schemas from GitHub's OpenAPI description.
 
-Reads the operation files in ``../shared/reference`` (or the folder given as the first
-argument) and writes one JSON Schema per stream into ``tap_github_pat_grants/schemas``.
+Reads the operation files in ``reference/`` (GitHub's OpenAPI extract, see its README; or the
+folder given as the first argument) and writes one JSON Schema per stream into
+``tap_github_pat_grants/schemas``.
 Run it after refreshing the reference from ``@octokit/openapi``; the test suite checks that
 the committed schemas still cover every documented property.
 """
@@ -104,7 +105,7 @@ def stream_schema(reference: Path, added: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     """Write every stream's schema file."""
-    reference_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "reference"
+    reference_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "reference"
     for stream, (filename, added) in STREAMS.items():
         schema = stream_schema(reference_dir / filename, added)
         target = SCHEMAS / f"{stream}.json"

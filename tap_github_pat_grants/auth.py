@@ -10,23 +10,19 @@ from __future__ import annotations
 import logging
 import time
 import typing as t
-from datetime import datetime
 
 import jwt
 import requests
 from requests.auth import AuthBase
 
-from tap_github_pat_grants.errors import GitHubFatalError
-from tap_github_pat_grants.http_policy import (
-    MAX_TRIES,
-    Action,
-    classify,
-    transient_wait,
-)
+from tap_github_pat_grants.errors import GitHubFatalError, TransientFaultError, app_refusal_line
+from tap_github_pat_grants.instants import parse_instant
 from tap_github_pat_grants.settings import AppCredentials, Settings, TokenCredentials
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
+
+    from tap_github_pat_grants.github_http import GitHubHTTP
 
 logger = logging.getLogger("tap-github-pat-grants.auth")
 
@@ -37,6 +33,8 @@ JWT_LIFETIME_SECONDS = 540
 # Mint a new installation token this long before the old one expires (GitHub's last an
 # hour); short-lived tokens get a tenth of their lifetime instead.
 TOKEN_REFRESH_MARGIN_SECONDS = 300.0
+# The App's own calls (JWT) have their own rate-limit budget, apart from every installation's.
+APP_BUDGET = "app"
 
 
 class OrgAuth(AuthBase):
@@ -146,18 +144,16 @@ class GitHubApp:
         self,
         settings: Settings,
         credentials: AppCredentials,
-        session: requests.Session,
+        http: GitHubHTTP,
         *,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Prepare to sign JWTs with the App's key (parsed once, when settings were checked)."""
         self._settings = settings
         self._app_id = credentials.app_id
         self._key = credentials.signing_key
-        self._session = session
+        self._http = http
         self.clock = clock
-        self._sleep = sleep
         self._installation_ids: dict[str, int] = {}
         self.requests_made = 0
 
@@ -179,7 +175,7 @@ class GitHubApp:
         """A new installation token for `org` and its expiry (epoch seconds)."""
         installation_id = self._installation_id(org)
         body = self._call("POST", f"/app/installations/{installation_id}/access_tokens", org)
-        expires_at = datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00"))
+        expires_at = parse_instant(str(body["expires_at"]))
         logger.info(
             "Minted an installation token for org %s (installation %s, expires %s)",
             org,
@@ -194,73 +190,36 @@ class GitHubApp:
             self._installation_ids[org] = int(str(body["id"]))
         return self._installation_ids[org]
 
-    def _call(self, method: str, path: str, org: str) -> dict[str, object]:
-        """One App-authenticated call, retried on transient faults like every other request."""
-        url = f"{self._settings.api_url}{path}"
-        for attempt in range(1, MAX_TRIES + 1):
-            try:
-                response = self._session.request(
-                    method,
-                    url,
-                    headers={
-                        "Authorization": f"Bearer {self.jwt()}",
-                        "Accept": "application/vnd.github+json",
-                        "X-GitHub-Api-Version": "2022-11-28",
-                        "User-Agent": self._settings.user_agent,
-                    },
-                    timeout=self._settings.request_timeout_seconds,
-                )
-                self.requests_made += 1
-                payload = response.json() if response.content else {}
-            except (requests.ConnectionError, requests.Timeout, ValueError) as exc:
-                if attempt == MAX_TRIES:
-                    msg = (
-                        f"Could not reach GitHub at {self._settings.api_url} for org {org} "
-                        f"after {attempt} tries ({type(exc).__name__}); check api_url and the "
-                        "network, then rerun"
-                    )
-                    raise GitHubFatalError(msg) from None
-                self._pause(transient_wait(attempt), f"{type(exc).__name__} on {method} {path}")
-                continue
-            message = str(payload.get("message", "")) if isinstance(payload, dict) else ""
-            decision = classify(response.status_code, response.headers, message, now=self.clock())
-            if decision.action is Action.OK and isinstance(payload, dict):
-                return payload
-            if decision.action in (Action.RETRY, Action.WAIT) and attempt < MAX_TRIES:
-                wait = (
-                    decision.wait_seconds
-                    if decision.action is Action.WAIT
-                    else transient_wait(attempt)
-                )
-                if wait > self._settings.max_rate_limit_wait_seconds:
-                    break
-                self._pause(wait, f"{decision.reason} on {method} {path}")
-                continue
-            break
-        raise GitHubFatalError(app_error_line(response, org, path))
+    def _call(self, method: str, path: str, org: str) -> dict[str, t.Any]:
+        """One App-authenticated call, through the same HTTP policy as every other request."""
 
-    def _pause(self, seconds: float, reason: str) -> None:
-        logger.warning("Waiting %.1f s before retrying: %s", seconds, reason)
-        self._sleep(seconds)
+        def attempt() -> dict[str, t.Any]:
+            self.requests_made += 1
+            headers = {
+                "Authorization": f"Bearer {self.jwt()}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": self._settings.user_agent,
+            }
+            # Prepared here, not by the session: the session's `auth` is a stream's OrgAuth.
+            request = requests.Request(method, f"{self._settings.api_url}{path}", headers=headers)
+            response = self._http.session.send(
+                request.prepare(), timeout=self._settings.request_timeout_seconds
+            )
+            payload = self._http.check(
+                response,
+                org=org,
+                budget_key=APP_BUDGET,
+                refuse=lambda answer, _message: GitHubFatalError(
+                    app_refusal_line(org, answer, path)
+                ),
+            )
+            if not isinstance(payload, dict):
+                reason = f"GitHub sent a {type(payload).__name__} to the App's request"
+                raise TransientFaultError(reason, response)
+            return payload
 
-
-def app_error_line(response: requests.Response, org: str, path: str) -> str:
-    """One line for a failed App call: what failed, for which org, what to do, request id."""
-    request_id = response.headers.get("X-GitHub-Request-Id", "none")
-    status = response.status_code
-    if status == 401:  # noqa: PLR2004
-        what = (
-            "GitHub rejected the App's JWT (401): app_id (App ID or Client ID) or "
-            "private_key is wrong, or the key was revoked; copy both from the App's settings"
-        )
-    elif status == 404 and path.startswith("/orgs/"):  # noqa: PLR2004
-        what = (
-            f"the GitHub App is not installed on organization {org!r} (or it does not exist, "
-            "404); install the App there or remove the org from organizations"
-        )
-    else:
-        what = f"GitHub answered {status} to the App's {path.rsplit('/', 1)[-1]} request"
-    return f"org {org}: {what} (X-GitHub-Request-Id: {request_id})"
+        return self._http.send(attempt, org=org, budget_key=APP_BUDGET)
 
 
 class GitHubCredentials:
@@ -269,16 +228,15 @@ class GitHubCredentials:
     def __init__(
         self,
         settings: Settings,
-        session: requests.Session,
+        http: GitHubHTTP,
         *,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Choose the mode the settings name (they were checked: exactly one is set)."""
         self._credentials = settings.credentials
         self._app: GitHubApp | None = None
         if isinstance(settings.credentials, AppCredentials):
-            self._app = GitHubApp(settings, settings.credentials, session, clock=clock, sleep=sleep)
+            self._app = GitHubApp(settings, settings.credentials, http, clock=clock)
         self._by_org: dict[str, OrgAuth] = {}
 
     def __repr__(self) -> str:

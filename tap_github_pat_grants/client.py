@@ -1,34 +1,44 @@
-"""The base stream: GitHub's headers, timeouts, `Link` paging, response checks, records.
+"""The base stream: one GitHub list endpoint, read per organization, with `Link` paging.
 
-Retries and rate-limit waits are in `retries.py`; the pure decisions in `http_policy.py`.
+It owns the URL, headers, credentials, paging and record clean-up; every request goes through
+the tap's one HTTP policy (`github_http.py`); what a run read is counted in `run_record.py`;
+and a whole-table read is versioned (ACTIVATE_VERSION) here, after its last organization.
+The streams themselves (`streams.py`) only declare.
 """
 
 from __future__ import annotations
 
-import os
 import typing as t
+from http import HTTPStatus
+from logging import DEBUG, WARNING
 from urllib.parse import ParseResult, urlsplit
 
-import msgspec
-import requests
-from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import HeaderLinkPaginator
+from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_github_pat_grants.errors import GitHubFatalError
-from tap_github_pat_grants.http_policy import Action, Decision, classify
-from tap_github_pat_grants.incremental import to_utc_z
-from tap_github_pat_grants.messages import fatal_line, rate_limit_too_long_line
-from tap_github_pat_grants.progress import OrgProgress
-from tap_github_pat_grants.record_path import fast_record_messages, has_deselected_properties
-from tap_github_pat_grants.retries import RateLimitedError, RetryingStream
-from tap_github_pat_grants.run_record import StreamRead
+from tap_github_pat_grants.errors import (
+    GitHubFatalError,
+    MissingPermissionError,
+    TapError,
+    refusal_line,
+    request_id,
+    unauthorized_line,
+)
+from tap_github_pat_grants.instants import to_utc_z
+from tap_github_pat_grants.run_record import StreamRead, Timer
+from tap_github_pat_grants.sdk_overrides import (
+    drop_misleading_lines,
+    fast_record_messages,
+    has_deselected_properties,
+)
 
 if t.TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
+    from collections.abc import Callable, Generator, Iterable
 
+    import requests
     from singer_sdk.helpers.types import Context
     from singer_sdk.singerlib import RecordMessage
 
@@ -36,10 +46,6 @@ if t.TYPE_CHECKING:
     from tap_github_pat_grants.tap import TapGitHubPatGrants
 
 PER_PAGE = 100  # GitHub's maximum for these endpoints
-
-
-class MissingPermissionError(GitHubFatalError):
-    """403 "Resource not accessible by integration": the App lacks an org permission."""
 
 
 class GitHubLinkPaginator(HeaderLinkPaginator):
@@ -62,7 +68,7 @@ class GitHubLinkPaginator(HeaderLinkPaginator):
         return url
 
 
-class GitHubOrgStream(RetryingStream):
+class GitHubOrgStream(RESTStream[ParseResult]):
     """A stream of one GitHub list endpoint, partitioned (and bookmarked) per organization."""
 
     _tap: TapGitHubPatGrants
@@ -70,23 +76,27 @@ class GitHubOrgStream(RetryingStream):
     permission_name = "Personal access tokens: read"
     # Timestamp fields rewritten to one UTC form (the same instants).
     timestamp_fields: tuple[str, ...] = ()
-    # Child streams run once per parent record: no per-context progress lines at INFO.
-    quiet_progress = False
+    # A parent's id under this name in its children's context (None: no children).
+    child_context_key: str | None = None
     # msgspec decodes GitHub's JSON into exactly the schema's types and `post_process` keeps
     # only declared properties, so the SDK's per-record type walk has nothing left to do.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        """Set up per-run counters; the org being read is set when a partition starts."""
+        """Nothing read yet; the org being read is set when a partition starts."""
         super().__init__(*args, **kwargs)
         self._org = ""
         self._payload: object = None
-        self._secondary_limits_seen = 0
-        self.progress = OrgProgress(self.name, self.logger, quiet=self.quiet_progress)
-        self._declared: frozenset[str] | None = None
-        self._pop_deselected: bool | None = None
-        self._version_decided = False
         self._counts = StreamRead()
+        self._declared: frozenset[str] | None = None
+        self._take_sdk_record_path: bool | None = None
+        self._version_decided = False
+        drop_misleading_lines(self.logger)
+        if self.parent_stream_type is not None and self.logger.getEffectiveLevel() > DEBUG:
+            # The SDK logs "Beginning sync" for each parent row; the parent sums children up.
+            self.logger.setLevel(WARNING)
+
+    # What to request, and how.
 
     @property
     def url_base(self) -> str:
@@ -117,19 +127,8 @@ class GitHubOrgStream(RetryingStream):
 
     @property
     def requests_session(self) -> requests.Session:
-        """The SDK's session, with proxy and CA-bundle variables read once, not per request.
-
-        requests re-reads the proxy environment on every `send` (~1 ms, a tenth of a long
-        sync's time); the values cannot change during a run.
-        """
-        session = super().requests_session
-        if session.trust_env:
-            session.proxies.update(requests.utils.get_environ_proxies(self.url_base))
-            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            if bundle:
-                session.verify = bundle
-            session.trust_env = False
-        return session
+        """The tap's one session (its proxy environment read once)."""
+        return self._tap.http.session
 
     @property
     def authenticator(self) -> OrgAuth:
@@ -155,12 +154,126 @@ class GitHubOrgStream(RetryingStream):
 
     @override
     def get_http_request(self, *, page: PageContext[ParseResult]) -> HTTPRequest:
-        self._respect_rate_budget()
         if page.next_page_token:
             # GitHub's next URL already carries every query parameter; the SDK would append
             # the first page's parameters again, so follow the URL exactly as given.
             return HTTPRequest(url=page.next_page_token.geturl(), headers=self.http_headers)
         return super().get_http_request(page=page)
+
+    # Every request through the tap's one HTTP policy.
+
+    @override
+    def request_decorator(
+        self, func: Callable[..., requests.Response]
+    ) -> Callable[..., requests.Response]:
+        def send(*args: t.Any, **kwargs: t.Any) -> requests.Response:
+            return self._tap.http.send(
+                lambda: func(*args, **kwargs), org=self._org, budget_key=self._org
+            )
+
+        return send
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        self._payload = self._tap.http.check(
+            response,
+            org=self._org,
+            budget_key=self._org,
+            refuse=self._refusal,
+            renew_token=self.authenticator.refresh_after_unauthorized,
+        )
+        self.authenticator.note_success()
+        self._tap.run_ledger.page_done(self._org, self.name, self._counts, response)
+
+    def _refusal(self, response: requests.Response, message: str) -> TapError:
+        """The error for an answer that retrying cannot fix."""
+        if response.status_code == HTTPStatus.UNAUTHORIZED:
+            advice = self.authenticator.unauthorized_advice
+            return GitHubFatalError(unauthorized_line(self._org, advice, response))
+        line = refusal_line(self._org, response, message, self.permission_name)
+        if response.status_code == HTTPStatus.FORBIDDEN and "integration" in message.lower():
+            return MissingPermissionError(line)
+        return GitHubFatalError(line)
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        payload, self._payload = self._payload, None
+        if not isinstance(payload, list):
+            kind = type(payload).__name__
+            msg = f"org {self._org}: GitHub sent a {kind} where a list was expected"
+            raise GitHubFatalError(msg + request_id(response))
+        return payload
+
+    # One organization's read, its counts and its state.
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        partition = context or {}
+        self._org = str(partition["org"])
+        ledger = self._tap.run_ledger
+        if self.parent_stream_type is not None:
+            self._counts = ledger.org(self._org).stream(self.name)
+            self._counts.parents += 1
+            with Timer(self._counts):
+                yield from self.read_partition(partition)
+            return
+        if not self._version_decided:
+            self.decide_table_version()
+        read = self.read_kind(partition)
+        self._counts = ledger.begin(self._org, self.name, read)
+        for child in self.child_streams:
+            if child.selected:  # a child reads its parents' rows the way they were read
+                ledger.begin(self._org, child.name, read)
+        with Timer(self._counts):
+            yield from self.read_partition(partition)
+        ledger.finish(self._org, self.name, tuple(child.name for child in self.child_streams))
+        # The SDK writes STATE every 10,000 records or at the end of the stream; write it as
+        # each org finishes, so a run that fails in a later org keeps the earlier ones.
+        self.finalize_state_progress_markers(self.get_context_state(partition))
+        if partition == (self.partitions or [{}])[-1]:
+            self.activate_table_version()
+
+    def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
+        """Every record of one partition (one org, or one parent record for children)."""
+        yield from self.request_records(context)
+
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        row["org"] = self._org
+        self._counts.records += 1
+        if self._declared is None:
+            self._declared = frozenset(self.effective_schema["properties"])
+        for undeclared in row.keys() - self._declared:
+            del row[undeclared]  # a property GitHub added after our schema: not sent undeclared
+        for name in self.timestamp_fields:
+            value = row.get(name)
+            if value is not None:
+                row[name] = to_utc_z(value)
+        return row
+
+    # Children: `subset` grants and requests list their repositories.
+
+    @override
+    def get_child_context(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> Context | None:
+        # `all` would list every repository of the org; `none` lists none.
+        if self.child_context_key is None or record.get("repository_selection") != "subset":
+            return None
+        return {"org": record["org"], self.child_context_key: record["id"]}
+
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        # The SDK would pass a None context on and log a warning for every such record.
+        child = self.get_child_context(record, context)
+        if child is not None:
+            yield child
+
+    # Versioning: ACTIVATE_VERSION after a complete whole-table read, never before it.
 
     @property
     def emit_activate_version_messages(self) -> bool:
@@ -183,156 +296,38 @@ class GitHubOrgStream(RetryingStream):
     def decide_table_version(self) -> None:
         """Before the first record: a whole-table read carries a version, as do its children."""
         self._version_decided = True
-        versioning = bool(self.config.get("emit_activate_version_messages", True))
-        version = (
-            self._tap.initialized_at // 1000 if versioning and self.reads_whole_table() else None
-        )
-        self._stream_version = version
-        for child in self.child_streams:
-            child._stream_version = version  # noqa: SLF001 (the SDK's field records carry)
+        versioning = self._tap.settings.emit_activate_version_messages
+        whole = versioning and self.reads_whole_table()
+        version = self._tap.initialized_at // 1000 if whole else None
+        for stream in (self, *self.child_streams):
+            stream._stream_version = version  # noqa: SLF001 (the SDK's field; records carry it)
 
     def activate_table_version(self) -> None:
         """After the last organization of a complete whole-table read: ACTIVATE_VERSION, once.
 
-        Loaders that honour it then drop (or mark deleted) the rows this read did not send.
+        Loaders that honour it then drop (or mark deleted) the rows this read did not send. An
+        org whose read was skipped (a missing permission) keeps the table unversioned.
         """
-        for stream in (self, *self.child_streams):
-            if stream.selected and stream._stream_version is not None:  # noqa: SLF001
-                stream._write_activate_version_message(stream._stream_version)  # noqa: SLF001
-
-    @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        partition = context or {}
-        self._org = str(partition["org"])
         ledger = self._tap.run_ledger
-        if self.parent_stream_type is None:
-            if not self._version_decided:
-                self.decide_table_version()
-            read = self.read_kind(partition)
-            self._counts = ledger.begin(self._org, self.name, read)
-            for child in self.child_streams:
-                if child.selected:  # a child reads its parents' rows the way they were read
-                    ledger.begin(self._org, child.name, read)
-        else:
-            self._counts = ledger.org(self._org).stream(self.name)
-        self.progress.start(self._org)
-        yield from self.read_partition(partition)
-        self.progress.finish()
-        if self.parent_stream_type is None:
-            ledger.end(self._org)
-            if partition == (self.partitions or [{}])[-1]:
-                self.activate_table_version()
+        orgs = [str(partition["org"]) for partition in self.partitions or []]
+        if any(ledger.org(org).stream(self.name).read != "full" for org in orgs):
+            return
+        for stream in (self, *self.child_streams):
+            version = stream._stream_version  # noqa: SLF001
+            if stream.selected and version is not None:
+                stream._write_activate_version_message(version)  # noqa: SLF001
 
-    @override
-    def _finalize_state(self, state: dict[str, t.Any] | None = None) -> None:
-        super()._finalize_state(state)
-        # The SDK writes STATE only every 10,000 records or at the end of the stream; write it
-        # as each org finishes, so a run that fails in a later org keeps the earlier ones.
-        if self.parent_stream_type is None:
-            self._write_state_message()
-
-    def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
-        """Every record of one partition (one org, or one parent record for children)."""
-        yield from self.request_records(context)
-
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        self._tap.rate_budget.observe(self._org, response.headers)
-        message = ""
-        if response.status_code >= 400:  # noqa: PLR2004
-            message = _error_message(response)
-        decision = classify(
-            response.status_code,
-            response.headers,
-            message,
-            now=self._tap.clock(),
-            secondary_limits_seen=self._secondary_limits_seen,
-        )
-        if decision.action is Action.OK:
-            self._accept(response)
-        else:
-            self._refuse(decision, response, message)
-
-    def _accept(self, response: requests.Response) -> None:
-        """Decode a 2xx body here, inside the retry loop: a truncated body is retried."""
-        try:
-            self._payload = msgspec.json.decode(response.content)
-        except msgspec.DecodeError:
-            msg = "GitHub sent an incomplete JSON body"
-            raise RetriableAPIError(msg, response) from None
-        self.authenticator.note_success()
-        self.progress.page_done(response)
-        self._counts.requests += 1
-
-    def _refuse(self, decision: Decision, response: requests.Response, message: str) -> None:
-        """Raise what the SDK's retry loop should do with a refusal: resend, wait, or stop."""
-        if decision.action is Action.RETRY:
-            raise RetriableAPIError(decision.reason, response)
-        if decision.action is Action.WAIT:
-            if "secondary" in decision.reason:
-                self._secondary_limits_seen += 1
-            if decision.wait_seconds > self._tap.settings.max_rate_limit_wait_seconds:
-                raise GitHubFatalError(rate_limit_too_long_line(self._org, response, self._tap))
-            raise RateLimitedError(decision.reason, response, decision.wait_seconds)
-        if decision.action is Action.REFRESH_TOKEN:
-            if self.authenticator.refresh_after_unauthorized():
-                reason = "installation token rejected (401), minted a new one"
-                raise RateLimitedError(reason, response, 0)
-            line = f"org {self._org}: GitHub answered 401 Bad credentials: "
-            raise GitHubFatalError(line + self.authenticator.unauthorized_advice + _rid(response))
-        line = fatal_line(self._org, response, message, self.permission_name)
-        if response.status_code == 403 and "integration" in message.lower():  # noqa: PLR2004
-            raise MissingPermissionError(line)
-        raise GitHubFatalError(line)
-
-    @override
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        payload, self._payload = self._payload, None
-        if not isinstance(payload, list):
-            msg = (
-                f"org {self._org}: GitHub sent a {type(payload).__name__} where a list was expected"
-            )
-            raise GitHubFatalError(msg + _rid(response))
-        return payload
-
-    @override
-    def post_process(
-        self, row: dict[str, t.Any], context: Context | None = None
-    ) -> dict[str, t.Any] | None:
-        row["org"] = self._org
-        self.progress.records += 1
-        self._counts.records += 1
-        if self._declared is None:
-            self._declared = frozenset(self.effective_schema["properties"])
-        for undeclared in row.keys() - self._declared:
-            del row[undeclared]  # a property GitHub added after our schema: not sent undeclared
-        for field in self.timestamp_fields:
-            value = row.get(field)
-            if value is not None:
-                row[field] = to_utc_z(value)
-        return row
+    # The record path.
 
     @override
     def _generate_record_messages(
         self, record: dict[str, t.Any]
     ) -> Generator[RecordMessage, None, None]:
-        # The SDK walks the selection mask for every record even when nothing is deselected
-        # (~10% of a sync); take its full path only when the catalog deselects a property.
-        if self._pop_deselected is None:
-            self._pop_deselected = has_deselected_properties(self)
-        if self._pop_deselected:
+        # The SDK walks the selection mask for every record even when nothing is deselected;
+        # take its full path only when the catalog deselects a property.
+        if self._take_sdk_record_path is None:
+            self._take_sdk_record_path = has_deselected_properties(self)
+        if self._take_sdk_record_path:
             yield from super()._generate_record_messages(record)
         else:
             yield from fast_record_messages(self, record)
-
-
-def _error_message(response: requests.Response) -> str:
-    try:
-        body = msgspec.json.decode(response.content)
-    except msgspec.DecodeError:
-        return ""
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
-
-
-def _rid(response: requests.Response) -> str:
-    return f" (X-GitHub-Request-Id: {response.headers.get('X-GitHub-Request-Id', 'none')})"

@@ -1,14 +1,24 @@
-"""The tap's own errors: each one is a single line a person can act on."""
+"""The tap's errors and their one-line texts: what failed, for which org, what to do.
+
+A `TapError` ends the run with its text as one line on stderr and a non-zero exit. Every line
+ends with GitHub's `X-GitHub-Request-Id` when there was a response, and never contains a URL
+query, a header value, a key, a JWT or a token. The retry signals at the end are not errors a
+person sees: the HTTP policy (`github_http.py`) acts on them.
+"""
 
 from __future__ import annotations
 
+import typing as t
+from http import HTTPStatus
+
+import msgspec
+
+if t.TYPE_CHECKING:
+    import requests
+
 
 class TapError(Exception):
-    """An error that ends the run with one line on stderr and a non-zero exit.
-
-    The message never contains a private key, JWT or token; it says what failed, for which
-    organization, and what to do.
-    """
+    """An error that ends the run with one line on stderr and a non-zero exit."""
 
 
 class ConfigError(TapError):
@@ -17,3 +27,144 @@ class ConfigError(TapError):
 
 class GitHubFatalError(TapError):
     """GitHub refused a request in a way that retrying cannot fix."""
+
+
+class MissingPermissionError(GitHubFatalError):
+    """403 "Resource not accessible by integration": the App lacks an org permission."""
+
+
+# Retry signals, raised while checking one response and caught by the retry loop.
+
+
+class TransientFaultError(Exception):
+    """A fault that may pass (5xx, a dropped connection, a cut body): back off and resend."""
+
+    def __init__(self, reason: str, response: requests.Response | None = None) -> None:
+        """Say what happened, for the wait's log line and the give-up line."""
+        super().__init__(reason)
+        self.response = response
+
+
+class WaitRequestedError(TransientFaultError):
+    """GitHub asked for a known wait (a rate limit) before the next request."""
+
+    def __init__(self, reason: str, response: requests.Response, wait_seconds: float) -> None:
+        """Carry the wait GitHub asked for."""
+        super().__init__(reason, response)
+        self.wait_seconds = wait_seconds
+
+
+class TokenRenewedError(TransientFaultError):
+    """A 401 made the tap mint a new installation token: resend at once with it."""
+
+
+def request_id(response: requests.Response | None) -> str:
+    """` (X-GitHub-Request-Id: …)` for the end of a line ('' without a response)."""
+    if response is None:
+        return ""
+    return f" (X-GitHub-Request-Id: {response.headers.get('X-GitHub-Request-Id', 'none')})"
+
+
+def error_message(response: requests.Response) -> str:
+    """GitHub's error `message` from a JSON body, '' when there is none."""
+    try:
+        body = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        return ""
+    return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+
+def refusal_line(org: str, response: requests.Response, message: str, permission: str) -> str:
+    """The line for a 4xx of a list endpoint that retrying cannot fix."""
+    status = response.status_code
+    lowered = message.lower()
+    if status == HTTPStatus.FORBIDDEN and "personal access token" in lowered:
+        what = (
+            "this endpoint needs a GitHub App installation token, not a personal access token "
+            f"(403 {message}); configure app_id + private_key of a GitHub App installed on "
+            "the org, or an auth_token minted for that installation"
+        )
+    elif status == HTTPStatus.FORBIDDEN and "integration" in lowered:
+        what = (
+            f"the GitHub App lacks the organization permission '{permission}' (403 {message}); "
+            "grant it under the App's Permissions > Organization permissions, then approve "
+            "the new permission in the org's installation settings"
+        )
+    elif status == HTTPStatus.NOT_FOUND:
+        what = (
+            "not found (404): the organization does not exist, or the token's App "
+            "installation is not on it; check organizations and where the App is installed"
+        )
+    elif status == HTTPStatus.UNPROCESSABLE_ENTITY:
+        detail = _validation_detail(response, message)
+        what = f"GitHub rejected a filter (422 {detail}); fix that setting"
+    else:
+        what = f"GitHub answered {status}: {message or response.reason}"
+    return f"org {org}: {what}{request_id(response)}"
+
+
+def app_refusal_line(org: str, response: requests.Response, path: str) -> str:
+    """The line for a refused App call (installation lookup, token mint)."""
+    status = response.status_code
+    if status == HTTPStatus.UNAUTHORIZED:
+        what = (
+            "GitHub rejected the App's JWT (401): app_id (App ID or Client ID) or "
+            "private_key is wrong, or the key was revoked; copy both from the App's settings"
+        )
+    elif status == HTTPStatus.NOT_FOUND and path.startswith("/orgs/"):
+        what = (
+            f"the GitHub App is not installed on organization {org!r} (or it does not exist, "
+            "404); install the App there or remove the org from organizations"
+        )
+    else:
+        message = error_message(response) or response.reason
+        what = f"GitHub answered {status} to the App's {path.rsplit('/', 1)[-1]} request: {message}"
+    return f"org {org}: {what}{request_id(response)}"
+
+
+def unauthorized_line(org: str, advice: str, response: requests.Response) -> str:
+    """The line when GitHub keeps answering 401 to installation-token requests."""
+    return f"org {org}: GitHub answered 401 Bad credentials: {advice}{request_id(response)}"
+
+
+def gave_up_line(org: str, last: TransientFaultError | OSError, tries: int) -> str:
+    """The line after the last retry of a transient fault failed too."""
+    response = last.response if isinstance(last, TransientFaultError) else None
+    if response is not None:
+        what = f"GitHub kept answering {response.status_code}"
+    else:
+        what = f"GitHub could not be reached ({type(last).__name__})"
+    return (
+        f"org {org}: {what} after {tries} tries; the previous state is still valid, "
+        f"rerun later{request_id(response)}"
+    )
+
+
+def wait_too_long_line(
+    org: str, resets: str, max_wait_seconds: int, response: requests.Response | None
+) -> str:
+    """The line when a rate limit resets later than `max_rate_limit_wait_seconds`."""
+    return (
+        f"org {org}: the installation's GitHub rate limit resets {resets}, later than "
+        f"max_rate_limit_wait_seconds={max_wait_seconds}; rerun after "
+        f"that or raise the setting{request_id(response)}"
+    )
+
+
+def _validation_detail(response: requests.Response, message: str) -> str:
+    """`field=value (code)` for each error GitHub lists in a 422 body."""
+    try:
+        body = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        return message
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not errors:
+        return message
+    parts = []
+    for error in errors:
+        if isinstance(error, dict):
+            field = error.get("field", "?")
+            value = error.get("value")
+            code = error.get("code") or error.get("message", "invalid")
+            parts.append(f"{field}={value!r} {code}" if value is not None else f"{field} {code}")
+    return f"{message}: {', '.join(parts)}"

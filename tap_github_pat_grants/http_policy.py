@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from enum import Enum
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,8 +23,15 @@ TRANSIENT_BASE_WAIT = 1.0
 TRANSIENT_MAX_WAIT = 60.0
 MAX_TRIES = 6  # per request: 1 try + 5 retries (~1+2+4+8+16 s of backoff for 5xx)
 
-_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
-_RATE_LIMIT_STATUSES = frozenset({403, 429})
+_TRANSIENT_STATUSES = frozenset(
+    {
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        HTTPStatus.BAD_GATEWAY,
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        HTTPStatus.GATEWAY_TIMEOUT,
+    }
+)
+_RATE_LIMIT_STATUSES = frozenset({HTTPStatus.FORBIDDEN, HTTPStatus.TOO_MANY_REQUESTS})
 
 
 class Action(Enum):
@@ -33,7 +40,7 @@ class Action(Enum):
     OK = "ok"
     RETRY = "retry"  # transient fault: exponential backoff with jitter
     WAIT = "wait"  # rate limited: wait the given seconds, then resend
-    REFRESH_TOKEN = "refresh_token"  # noqa: S105 (an action name, not a secret)  # 401: mint a new installation token and resend
+    REFRESH_TOKEN = "refresh_token"  # noqa: S105 (an action, not a secret): 401, mint and resend
     FATAL = "fatal"
 
 
@@ -59,7 +66,7 @@ def classify(
     `now` is epoch seconds; `secondary_limits_seen` counts earlier secondary limits in this
     run, so waits without `Retry-After` grow on repeats.
     """
-    if status < 400:  # noqa: PLR2004
+    if status < HTTPStatus.BAD_REQUEST:
         return Decision(Action.OK, "ok")
     if status in _TRANSIENT_STATUSES:
         return Decision(Action.RETRY, f"GitHub answered {status}")
@@ -67,7 +74,7 @@ def classify(
         limited = _rate_limit_decision(status, headers, message, now, secondary_limits_seen)
         if limited is not None:
             return limited
-    if status == 401:  # noqa: PLR2004
+    if status == HTTPStatus.UNAUTHORIZED:
         return Decision(Action.REFRESH_TOKEN, "GitHub answered 401 Bad credentials")
     return Decision(Action.FATAL, f"GitHub answered {status}: {message or 'no message'}")
 
@@ -90,7 +97,7 @@ def _rate_limit_decision(
             f"primary rate limit exhausted ({status})",
             seconds_until_reset(headers, now) or SECONDARY_LIMIT_MIN_WAIT,
         )
-    if "secondary rate limit" in message.lower() or status == 429:  # noqa: PLR2004
+    if "secondary rate limit" in message.lower() or status == HTTPStatus.TOO_MANY_REQUESTS:
         grown = SECONDARY_LIMIT_MIN_WAIT * 2**secondary_limits_seen
         return Decision(
             Action.WAIT,
@@ -114,12 +121,9 @@ def transient_wait(attempt: int, rng: Callable[[], float] = random.random) -> fl
     return ceiling / 2 + rng() * ceiling / 2
 
 
-def reset_time_text(headers: Mapping[str, str]) -> str:
-    """When the primary limit resets, as UTC wall-clock text for an error line."""
-    reset = _number(headers.get("x-ratelimit-reset"))
-    if reset is None:
-        return "an unknown time"
-    return datetime.fromtimestamp(reset, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+def reset_epoch(headers: Mapping[str, str]) -> float | None:
+    """`x-ratelimit-reset` (epoch seconds), when GitHub sent one."""
+    return _number(headers.get("x-ratelimit-reset"))
 
 
 def _number(value: str | None) -> float | None:

@@ -1,4 +1,4 @@
-"""Incremental rules for grants: which queries a run sends, and instants the SDK can compare.
+"""Incremental rules for grants: which queries (slices) one organization's read sends.
 
 GitHub filters grants by `last_used_after` but cannot sort by last use, and a never-used
 token is never "used after" anything. So an incremental run reads two slices:
@@ -14,9 +14,12 @@ A run without any mark (first run, no `start_date`) or a FULL_TABLE run reads ev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from tap_github_pat_grants.settings import format_instant
+from tap_github_pat_grants.instants import query_form, to_utc_z
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
 
 # Partition-state key for the second mark: when the last complete run of this org started.
 GRANTED_SINCE_KEY = "granted_since"
@@ -47,36 +50,10 @@ def plan_grant_queries(
     assert used_mark is not None  # noqa: S101
     assert granted_mark is not None  # noqa: S101
     return [
-        GrantQuery("used", (("last_used_after", format_instant(used_mark - lookback)),)),
+        GrantQuery("used", (("last_used_after", query_form(used_mark - lookback)),)),
         GrantQuery(
             "granted",
             (("sort", "created_at"), ("direction", "desc")),
-            stop_before=to_utc_z(format_instant(granted_mark - lookback)),
+            stop_before=to_utc_z(query_form(granted_mark - lookback)),
         ),
     ]
-
-
-def to_utc_z(value: str | None) -> str | None:
-    """The same instant in one fixed UTC form, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-
-    GitHub writes timestamps with offsets and milliseconds (`...09.000-07:00`); the SDK
-    compares replication-key values as strings, which is only right in one fixed form.
-    """
-    if value is None:
-        return None
-    if value[-1:] == "Z":
-        if len(value) == 24 and value[19] == ".":  # noqa: PLR2004
-            return value  # already in the fixed form
-        if len(value) == 20:  # noqa: PLR2004
-            return f"{value[:19]}.000Z"  # `...SSZ`: only the milliseconds are missing
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    offset = moment.utcoffset()
-    if offset is not None:
-        moment = moment.replace(tzinfo=None) - offset  # naive UTC: cheaper than astimezone
-    return moment.isoformat(timespec="milliseconds") + "Z"
-
-
-def parse_instant(value: str) -> datetime:
-    """A timestamp string from state or GitHub as an aware datetime."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

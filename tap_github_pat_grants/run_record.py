@@ -1,17 +1,29 @@
-"""What one run read in each organization: the `sync_runs` rows.
+"""What this run read in each organization: progress and summary lines, and the `sync_runs` rows.
 
 Loaders that ignore ACTIVATE_VERSION (DuckDB, JSONL, lakes) cannot tell a revoked grant from a
 live one. Each run therefore records, per organization, when it started and how it read each
 stream ("full" or "incremental"), so SQL can say "grants seen since the last complete full read
 of this org" in any warehouse, and an auditor can see "inventory complete as of" per org.
+The same counts make the log: one summary line per org per stream (child streams added up per
+org), and a progress line every few seconds, nothing per child partition.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from tap_github_pat_grants.instants import utc_text
+
+if TYPE_CHECKING:
+    import requests
+
+PROGRESS_EVERY_SECONDS = 10.0
 
 # `sync_runs` columns per data stream: how it was read, and what that cost.
 STREAM_COLUMNS = {
@@ -21,6 +33,11 @@ STREAM_COLUMNS = {
     "pat_request_repositories": "request_repositories",
 }
 
+# What a child stream's parents are called in its summary line.
+PARENTS = {"pat_grant_repositories": "grant", "pat_request_repositories": "request"}
+
+logger = logging.getLogger("tap-github-pat-grants")
+
 
 @dataclass
 class StreamRead:
@@ -29,6 +46,9 @@ class StreamRead:
     read: str | None = None  # "full" | "incremental"; None when the stream was not read
     records: int = 0
     requests: int = 0
+    parents: int = 0  # child streams: how many parent rows had their list read
+    seconds: float = 0.0
+    announced_pages: int | None = None  # GitHub's `rel="last"`
 
 
 @dataclass
@@ -51,11 +71,11 @@ class RunLedger:
     def __init__(self, started_at_ms: int, tap_version: str) -> None:
         """Start a run; `started_at_ms` is on the clock that stamps `time_extracted`."""
         self.run_id = str(uuid.uuid4())
-        # Floor to the millisecond: never after the `time_extracted` of this run's records.
-        started = datetime.fromtimestamp(started_at_ms / 1000, tz=timezone.utc)
-        self.run_started_at = utc_text(started)
+        # Truncated to the millisecond: never after the `time_extracted` of this run's records.
+        self.run_started_at = utc_text(datetime.fromtimestamp(started_at_ms / 1000, timezone.utc))
         self.tap_version = tap_version
         self._orgs: dict[str, OrgRun] = {}
+        self._last_progress = time.monotonic()
 
     def org(self, login: str) -> OrgRun:
         """The run record of one organization (created on first use)."""
@@ -69,40 +89,111 @@ class RunLedger:
         counts.read = read
         return counts
 
-    def end(self, org: str) -> None:
-        """A stream finished an org: the org's completion moves to now."""
-        self.org(org).completed_at = utc_text(datetime.now(timezone.utc))
+    def page_done(
+        self, org: str, stream: str, counts: StreamRead, response: requests.Response
+    ) -> None:
+        """One page arrived; every few seconds, one line on how the org's read is going."""
+        counts.requests += 1
+        announced = _announced_pages(response)
+        if announced is not None:
+            counts.announced_pages = max(announced, counts.announced_pages or 0)
+        now = time.monotonic()
+        if now - self._last_progress < PROGRESS_EVERY_SECONDS:
+            return
+        self._last_progress = now
+        parts = []
+        for name, read in self.org(org).streams.items():
+            if read.read is None:
+                continue
+            of = f" of {read.announced_pages}" if name == stream and read.announced_pages else ""
+            parts.append(
+                f"{name} {_count(read.requests, 'page')}{of}, {_count(read.records, 'record')}"
+            )
+        logger.info("org %s: reading; so far %s", org, "; ".join(parts))
+
+    def finish(self, org: str, stream: str, children: tuple[str, ...]) -> None:
+        """A stream (and its children) finished an org: one summary line each."""
+        run = self.org(org)
+        run.completed_at = utc_text(datetime.now(timezone.utc))
+        read = run.stream(stream)
+        logger.info(
+            "%s org %s: done, %s, %s, %.1f s (%s read)",
+            stream,
+            org,
+            _count(read.records, "record"),
+            _count(read.requests, "request"),
+            read.seconds,
+            read.read,
+        )
+        for child in children:
+            counts = run.streams.get(child)
+            if counts is None or counts.read is None:
+                continue
+            logger.info(
+                "%s org %s: done, the lists of %s, %s, %s, %.1f s",
+                child,
+                org,
+                _count(counts.parents, PARENTS.get(child, "parent")),
+                _count(counts.records, "record"),
+                _count(counts.requests, "request"),
+                counts.seconds,
+            )
 
     def rows(self) -> list[dict[str, Any]]:
         """One `sync_runs` row per organization this run read."""
-        rows = []
-        for run in self._orgs.values():
-            row: dict[str, Any] = {
-                "org": run.org,
-                "run_id": self.run_id,
-                "run_started_at": self.run_started_at,
-                "started_at": run.started_at,
-                "completed_at": run.completed_at,
-                "status": "complete",
-                "error": None,
-                "source": "listed",
-                "installation_id": None,
-                "suspended": False,
-                "permissions": None,
-                "skipped_streams": None,
-                "tap_version": self.tap_version,
-            }
-            for stream, prefix in STREAM_COLUMNS.items():
-                counts = run.streams.get(stream, StreamRead())
-                row[f"{prefix}_read"] = counts.read
-                row[f"{prefix}_records"] = counts.records if counts.read else None
-                row[f"{prefix}_requests"] = counts.requests if counts.read else None
-            row["grants_verification_added"] = None
-            rows.append(row)
-        return rows
+        return [self._row(run) for run in self._orgs.values()]
+
+    def _row(self, run: OrgRun) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "org": run.org,
+            "run_id": self.run_id,
+            "run_started_at": self.run_started_at,
+            "started_at": run.started_at,
+            "completed_at": run.completed_at,
+            "status": "complete",
+            "error": None,
+            "source": "listed",
+            "installation_id": None,
+            "suspended": False,
+            "permissions": None,
+            "skipped_streams": None,
+            "tap_version": self.tap_version,
+        }
+        for stream, prefix in STREAM_COLUMNS.items():
+            counts = run.streams.get(stream, StreamRead())
+            row[f"{prefix}_read"] = counts.read
+            row[f"{prefix}_records"] = counts.records if counts.read else None
+            row[f"{prefix}_requests"] = counts.requests if counts.read else None
+        row["grants_verification_added"] = None
+        return row
 
 
-def utc_text(moment: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SS.mmmZ`, truncated (not rounded) to the millisecond."""
-    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return utc.isoformat(timespec="milliseconds") + "Z"
+class Timer:
+    """Adds the seconds of a `with` block to a stream's read."""
+
+    def __init__(self, counts: StreamRead) -> None:
+        """Time into `counts.seconds`."""
+        self._counts = counts
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        """Start timing."""
+        self._started = time.monotonic()
+
+    def __exit__(self, *_: object) -> None:
+        """Add the seconds since the start, whatever ended the block."""
+        self._counts.seconds += time.monotonic() - self._started
+
+
+def _announced_pages(response: requests.Response) -> int | None:
+    """The page count GitHub announces in `Link: rel="last"` (None on the last page)."""
+    last = response.links.get("last", {}).get("url")
+    if not last:
+        return None
+    pages = parse_qs(urlsplit(last).query).get("page")
+    return int(pages[0]) if pages and pages[0].isdigit() else None
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 record`, `2 records`."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

@@ -1,16 +1,16 @@
-"""Typed, validated settings: every cross-field rule, each failure one line naming the setting.
+"""Typed settings, built from a config that already passed the config schema (`tap.py`).
 
-Secrets are checked here rather than by JSON Schema keywords, because the SDK's schema
-errors echo the offending value (`pattern`/`format`/`type` failures print it).
+The schema checks types and ranges; here are the rules it cannot say: the credential modes,
+the PEM key, logins, dates and GitHub's filter forms. Each failure is one line naming the
+setting; a secret is never echoed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes  # noqa: TC002
@@ -18,6 +18,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from tap_github_pat_grants import __version__
 from tap_github_pat_grants.errors import ConfigError
+from tap_github_pat_grants.instants import parse_setting_instant, query_form
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_LOOKBACK_SECONDS = 3600
@@ -75,43 +79,37 @@ class Settings:
     max_rate_limit_wait_seconds: int
     rate_limit_buffer: int
     skip_requests_without_permission: bool
+    emit_activate_version_messages: bool
+    log_metrics: bool
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
-    """Check the config as a whole and return typed settings, or raise `ConfigError`."""
+    """Typed settings from a schema-valid config, or `ConfigError` on the first broken rule."""
     return Settings(
-        organizations=_organizations(config.get("organizations")),
+        organizations=_organizations(config["organizations"]),
         credentials=_credentials(config),
         api_url=_api_url(config.get("api_url") or DEFAULT_API_URL),
         user_agent=config.get("user_agent") or f"tap-github-pat-grants/{__version__}",
         start_date=_instant("start_date", config.get("start_date")),
         grant_filters=_grant_filters(config),
-        lookback=timedelta(
-            seconds=_non_negative(config, "lookback_seconds", DEFAULT_LOOKBACK_SECONDS)
+        lookback=timedelta(seconds=config.get("lookback_seconds", DEFAULT_LOOKBACK_SECONDS)),
+        request_timeout_seconds=config.get(
+            "request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS
         ),
-        request_timeout_seconds=_positive(
-            config, "request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS
+        max_rate_limit_wait_seconds=config.get(
+            "max_rate_limit_wait_seconds", DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS
         ),
-        max_rate_limit_wait_seconds=_non_negative(
-            config, "max_rate_limit_wait_seconds", DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS
-        ),
-        rate_limit_buffer=_non_negative(config, "rate_limit_buffer", DEFAULT_RATE_LIMIT_BUFFER),
-        skip_requests_without_permission=bool(
-            config.get("skip_requests_without_permission", False)
-        ),
+        rate_limit_buffer=config.get("rate_limit_buffer", DEFAULT_RATE_LIMIT_BUFFER),
+        skip_requests_without_permission=config.get("skip_requests_without_permission", False),
+        emit_activate_version_messages=config.get("emit_activate_version_messages", True),
+        log_metrics=config.get("log_metrics", False),
     )
 
 
-def _organizations(value: object) -> tuple[str, ...]:
-    if not value:
-        msg = 'organizations: set at least one organization login, e.g. ["my-org"]'
-        raise ConfigError(msg)
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        msg = 'organizations: must be a list of organization logins, e.g. ["my-org"]'
-        raise ConfigError(msg)
+def _organizations(value: Sequence[str]) -> tuple[str, ...]:
     logins: list[str] = []
     for login in value:
-        if not isinstance(login, str) or not _LOGIN.match(login.strip()):
+        if not _LOGIN.match(login.strip()):
             msg = (
                 f"organizations: {login!r} is not a GitHub organization login "
                 "(letters, digits and single hyphens, at most 39 characters)"
@@ -136,7 +134,7 @@ def _credentials(config: Mapping[str, Any]) -> AppCredentials | TokenCredentials
         )
         raise ConfigError(msg)
     if auth_token:
-        if not isinstance(auth_token, str) or not auth_token.strip():
+        if not auth_token.strip():
             msg = "auth_token: must be a non-empty installation access token string"
             raise ConfigError(msg)
         return TokenCredentials(token=auth_token.strip())
@@ -156,14 +154,12 @@ def _credentials(config: Mapping[str, Any]) -> AppCredentials | TokenCredentials
     return AppCredentials(app_id=str(app_id).strip(), private_key=pem, signing_key=signing_key)
 
 
-def _private_key(value: object) -> tuple[str, PrivateKeyTypes]:
+def _private_key(value: str) -> tuple[str, PrivateKeyTypes]:
     r"""The PEM text, with literal `\\n` escapes (common in env vars) turned into newlines."""
     unreadable = (
         "private_key: could not be read as a PEM private key; paste the whole .pem file "
         "the GitHub App settings page gave you, with real newlines or \\n escapes"
     )
-    if not isinstance(value, str):
-        raise ConfigError(unreadable)
     pem = value.replace("\\n", "\n").strip()
     try:
         key = load_pem_private_key(pem.encode(), password=None)
@@ -188,42 +184,17 @@ def _instant(name: str, value: object) -> datetime | None:
     """A date or date-time setting as an aware UTC datetime (a bare date is midnight UTC)."""
     if value in (None, ""):
         return None
-    text = str(value).strip()
-    try:
-        parsed: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = _parse_other_iso8601(text)
+    parsed = parse_setting_instant(str(value).strip())
     if parsed is None:
         msg = f"{name}: {value!r} is not a date; write it like 2024-01-31 or 2024-01-31T00:00:00Z"
         raise ConfigError(msg)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def _parse_other_iso8601(text: str) -> datetime | None:
-    """ISO 8601 forms `fromisoformat` does not read (e.g. `20240131T000000Z`), via pendulum.
-
-    Imported only here: pendulum costs ~1.7 MiB of peak memory on every run otherwise.
-    """
-    import pendulum  # noqa: PLC0415
-
-    try:
-        parsed = pendulum.parse(text, tz="UTC")
-    except ValueError:  # pendulum's ParserError is a ValueError
-        return None
-    return parsed if isinstance(parsed, datetime) else None
-
-
-def format_instant(moment: datetime) -> str:
-    """GitHub's documented query form for timestamps: `YYYY-MM-DDTHH:MM:SSZ`, in UTC."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parsed
 
 
 def _grant_filters(config: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """GitHub's own query parameters, in the form GitHub documents (`owner[]=a`)."""
     pairs: list[tuple[str, str]] = []
-    owners = _string_list(config, "owner", MAX_OWNERS)
+    owners = _string_list(config, "owner")
     pairs.extend(("owner[]", owner) for owner in owners)
     repository = config.get("repository")
     if repository:
@@ -239,8 +210,8 @@ def _grant_filters(config: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         pairs.append(("permission", str(permission)))
     last_used_before = _instant("last_used_before", config.get("last_used_before"))
     if last_used_before is not None:
-        pairs.append(("last_used_before", format_instant(last_used_before)))
-    token_ids = _string_list(config, "token_id", MAX_TOKEN_IDS)
+        pairs.append(("last_used_before", query_form(last_used_before)))
+    token_ids = _string_list(config, "token_id")
     for token_id in token_ids:
         if not token_id.isdigit():
             msg = f"token_id: {token_id!r} is not a token id; token ids are whole numbers"
@@ -249,44 +220,6 @@ def _grant_filters(config: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _string_list(config: Mapping[str, Any], name: str, limit: int) -> list[str]:
-    value = config.get(name)
-    if value in (None, "", []):
-        return []
-    items = [value] if isinstance(value, (str, int)) else value
-    if not isinstance(items, Sequence):
-        msg = f"{name}: must be a list"
-        raise ConfigError(msg)
-    result = [str(item).strip() for item in items if str(item).strip()]
-    if len(result) > limit:
-        msg = f"{name}: GitHub accepts at most {limit} values, got {len(result)}"
-        raise ConfigError(msg)
-    return result
-
-
-def _integer(config: Mapping[str, Any], name: str, default: int) -> int:
-    value = config.get(name, default)
-    if value is None:
-        return default
-    try:
-        # Settings from environment variables arrive as strings.
-        return int(str(value).strip())
-    except ValueError:
-        msg = f"{name}: {value!r} is not a whole number of seconds or requests"
-        raise ConfigError(msg) from None
-
-
-def _non_negative(config: Mapping[str, Any], name: str, default: int) -> int:
-    number = _integer(config, name, default)
-    if number < 0:
-        msg = f"{name}: must be 0 or more, got {number}"
-        raise ConfigError(msg)
-    return number
-
-
-def _positive(config: Mapping[str, Any], name: str, default: int) -> int:
-    number = _integer(config, name, default)
-    if number <= 0:
-        msg = f"{name}: must be 1 or more, got {number}"
-        raise ConfigError(msg)
-    return number
+def _string_list(config: Mapping[str, Any], name: str) -> list[str]:
+    """A list setting's items as trimmed strings (the schema bounds how many)."""
+    return [str(item).strip() for item in config.get(name) or [] if str(item).strip()]

@@ -10,19 +10,17 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_github_pat_grants import schemas
-from tap_github_pat_grants.client import GitHubOrgStream, MissingPermissionError
-from tap_github_pat_grants.incremental import (
-    GRANTED_SINCE_KEY,
-    GrantQuery,
-    parse_instant,
-    plan_grant_queries,
-    to_utc_z,
-)
+from tap_github_pat_grants.client import GitHubOrgStream
+from tap_github_pat_grants.errors import MissingPermissionError
+from tap_github_pat_grants.incremental import GRANTED_SINCE_KEY, GrantQuery, plan_grant_queries
+from tap_github_pat_grants.instants import parse_instant, to_utc_z, utc_text
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
     from singer_sdk.helpers.types import Context
+
+    from tap_github_pat_grants.tap import TapGitHubPatGrants
 
 SCHEMAS = SchemaDirectory(schemas)
 
@@ -40,6 +38,7 @@ class PatGrantsStream(GitHubOrgStream):
     is_sorted = False  # GitHub sorts by creation only: a bookmark is final per finished org
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = GRANT_TIMESTAMPS
+    child_context_key = "pat_id"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start with no query in flight."""
@@ -49,8 +48,7 @@ class PatGrantsStream(GitHubOrgStream):
     @property
     def run_started_at(self) -> str:
         """This run's start, the ceiling of every bookmark it writes."""
-        started = datetime.fromtimestamp(self._tap.initialized_at / 1000, tz=timezone.utc)
-        return str(to_utc_z(started.isoformat()))
+        return utc_text(datetime.fromtimestamp(self._tap.initialized_at / 1000, tz=timezone.utc))
 
     def plan(self, context: Context) -> list[GrantQuery]:
         """The queries this org needs in this run, from its two marks and `start_date`."""
@@ -88,12 +86,12 @@ class PatGrantsStream(GitHubOrgStream):
         if incremental:
             # The SDK writes its signpost only at stream level and in another string form;
             # ours caps this org's bookmark at the run's start, in the form records use.
-            self._write_replication_key_signpost(context, self.run_started_at)
+            self.state_manager.write_replication_key_signpost(self.run_started_at, context=context)
         queries = self.plan(context)
         seen: set[int] = set()  # each grant at most once per run, across both slices
         for query in queries:
             self._query = query
-            self.logger.info("pat_grants org %s: reading %s grants", self._org, query.name)
+            self.logger.debug("pat_grants org %s: reading %s grants", self._org, query.name)
             for grant in self.request_records(context):
                 if query.stop_before is not None:
                     if str(to_utc_z(grant["access_granted_at"])) < query.stop_before:
@@ -129,22 +127,6 @@ class PatGrantsStream(GitHubOrgStream):
     def read_kind(self, context: Context) -> str:
         return "full" if len(self.plan(context)) == 1 else "incremental"
 
-    @override
-    def get_child_context(
-        self, record: dict[str, t.Any], context: Context | None
-    ) -> Context | None:
-        if record.get("repository_selection") != "subset":
-            return None  # `all` would list every repository of the org; `none` lists none
-        return {"org": record["org"], "pat_id": record["id"]}
-
-    @override
-    def generate_child_contexts(
-        self, record: dict[str, t.Any], context: Context | None
-    ) -> Iterable[Context | None]:
-        child = self.get_child_context(record, context)
-        if child is not None:
-            yield child
-
 
 def _latest(*moments: datetime | None) -> datetime | None:
     known = [moment for moment in moments if moment is not None]
@@ -161,6 +143,7 @@ class PatRequestsStream(GitHubOrgStream):
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = REQUEST_TIMESTAMPS
     permission_name = "Personal access token requests: read"
+    child_context_key = "pat_request_id"
 
     @override
     def reads_whole_table(self) -> bool:
@@ -178,22 +161,7 @@ class PatRequestsStream(GitHubOrgStream):
             if not self._tap.settings.skip_requests_without_permission:
                 raise
             self.logger.warning("%s; skipped (skip_requests_without_permission=true)", missing)
-
-    @override
-    def get_child_context(
-        self, record: dict[str, t.Any], context: Context | None
-    ) -> Context | None:
-        if record.get("repository_selection") != "subset":
-            return None
-        return {"org": record["org"], "pat_request_id": record["id"]}
-
-    @override
-    def generate_child_contexts(
-        self, record: dict[str, t.Any], context: Context | None
-    ) -> Iterable[Context | None]:
-        child = self.get_child_context(record, context)
-        if child is not None:
-            yield child
+            self._counts.read = "skipped"  # not a whole-table read: nothing gets versioned
 
 
 class RepositoriesOfParent(GitHubOrgStream):
@@ -203,7 +171,6 @@ class RepositoriesOfParent(GitHubOrgStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []  # no state per grant: read whole
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = ("created_at", "updated_at", "pushed_at")
-    quiet_progress = True
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """No SCHEMA sent yet in this run."""
@@ -257,6 +224,7 @@ class SyncRunsStream(Stream):
     order). Its rows are history: never versioned away.
     """
 
+    _tap: TapGitHubPatGrants
     name = "sync_runs"
     primary_keys = ("org", "run_id")
     replication_key = None
@@ -269,4 +237,4 @@ class SyncRunsStream(Stream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        yield from self._tap.run_ledger.rows()  # type: ignore[attr-defined]
+        yield from self._tap.run_ledger.rows()

@@ -6,7 +6,6 @@ import time
 import typing as t
 from functools import cached_property
 
-import requests
 from jsonschema import Draft7Validator
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -16,15 +15,17 @@ from typing_extensions import override
 from tap_github_pat_grants import __version__, streams
 from tap_github_pat_grants.auth import GitHubCredentials
 from tap_github_pat_grants.errors import ConfigError
-from tap_github_pat_grants.http_policy import RateBudget
-from tap_github_pat_grants.record_path import BufferedMsgSpecWriter
+from tap_github_pat_grants.github_http import GitHubHTTP
 from tap_github_pat_grants.run_record import RunLedger
+from tap_github_pat_grants.sdk_overrides import BufferedMsgSpecWriter, quiet_sdk_logs
 from tap_github_pat_grants.settings import (
     DEFAULT_API_URL,
     DEFAULT_LOOKBACK_SECONDS,
     DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
     DEFAULT_RATE_LIMIT_BUFFER,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    MAX_OWNERS,
+    MAX_TOKEN_IDS,
     Settings,
     parse_settings,
 )
@@ -79,7 +80,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "lookback_seconds",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=DEFAULT_LOOKBACK_SECONDS,
         description="Incremental runs re-read this many seconds before each bookmark, so "
         "late-recorded uses and same-second boundaries are never missed.",
@@ -116,20 +117,20 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "request_timeout_seconds",
-        th.IntegerType,
+        th.IntegerType(minimum=1),
         default=DEFAULT_REQUEST_TIMEOUT_SECONDS,
         description="Connect and read timeout of one request, in seconds.",
     ),
     th.Property(
         "max_rate_limit_wait_seconds",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
         description="Longest wait for a rate limit to reset; a longer one stops the run "
         "with the reset time.",
     ),
     th.Property(
         "rate_limit_buffer",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=DEFAULT_RATE_LIMIT_BUFFER,
         description="Requests left untouched in each installation's hourly budget: below it "
         "the tap waits for the reset.",
@@ -145,10 +146,23 @@ CONFIG_SCHEMA = th.PropertiesList(
         "emit_activate_version_messages",
         th.BooleanType,
         default=True,
-        description="Emit ACTIVATE_VERSION on full reads so loaders drop revoked grants.",
+        description="Emit ACTIVATE_VERSION after each complete full read, so loaders that "
+        "support it drop revoked grants. Turn off when separate jobs load different "
+        "organizations into one table.",
+    ),
+    th.Property(
+        "log_metrics",
+        th.BooleanType,
+        default=False,
+        description="Also log the SDK's METRIC lines (timings and counts per request and per "
+        "partition; hundreds per run). Off: one summary line per org per stream.",
     ),
 ).to_dict()
 CONFIG_SCHEMA["additionalProperties"] = False
+# Bounds the SDK's typing helpers cannot declare (GitHub documents the two maxima).
+CONFIG_SCHEMA["properties"]["organizations"]["minItems"] = 1
+CONFIG_SCHEMA["properties"]["owner"]["maxItems"] = MAX_OWNERS
+CONFIG_SCHEMA["properties"]["token_id"]["maxItems"] = MAX_TOKEN_IDS
 
 
 class TapGitHubPatGrants(Tap):
@@ -165,33 +179,30 @@ class TapGitHubPatGrants(Tap):
 
     @cached_property
     def settings(self) -> Settings:
-        """The checked settings (raises `ConfigError` with one line on the first problem)."""
+        """The checked settings (schema first, then the rules it cannot say)."""
         return parse_settings(self.config)
+
+    @cached_property
+    def http(self) -> GitHubHTTP:
+        """The one HTTP policy for every request of this run."""
+        return GitHubHTTP(self.settings, clock=self.clock, sleep=self.sleep)
 
     @cached_property
     def credentials(self) -> GitHubCredentials:
         """One credentials object per tap, shared by its streams."""
-        return GitHubCredentials(
-            self.settings, requests.Session(), clock=self.clock, sleep=self.sleep
-        )
+        return GitHubCredentials(self.settings, self.http, clock=self.clock)
 
     @cached_property
     def run_ledger(self) -> RunLedger:
-        """What this run read in each organization (the `org_runs` rows)."""
+        """What this run read in each organization (the `sync_runs` rows)."""
         return RunLedger(self.initialized_at, __version__)
-
-    @cached_property
-    def rate_budget(self) -> RateBudget:
-        """What GitHub last said about each installation's budget."""
-        return RateBudget(buffer=self.settings.rate_limit_buffer, clock=self.clock)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         # The SDK's messages echo the offending value, which may be a secret; ours name the
-        # setting and the rule. The cross-field rules (credential modes, PEM) come first.
+        # setting and the rule. The schema first, then the rules it cannot say.
         if not raise_errors:
             return []
-        _ = self.settings
         schema = self.config_jsonschema
         self.append_builtin_config(schema)  # the SDK's own settings: stream maps, flattening...
         for error in Draft7Validator(schema).iter_errors(dict(self.config)):
@@ -199,9 +210,14 @@ class TapGitHubPatGrants(Tap):
             if error.validator == "additionalProperties":
                 unknown = sorted(set(self.config) - set(schema["properties"]))
                 msg = f"{', '.join(unknown)}: unknown setting; see --about for the settings"
+            elif error.validator == "required":
+                missing = ", ".join(sorted(set(schema["required"]) - set(self.config)))
+                msg = f"{missing}: a required setting is missing"
             else:
                 msg = f"{setting}: {_rule(error.validator, error.validator_value)}"
             raise ConfigError(msg)
+        _ = self.settings
+        quiet_sdk_logs(log_metrics=self.settings.log_metrics)
         return []
 
     @override
@@ -211,8 +227,11 @@ class TapGitHubPatGrants(Tap):
 
 def _rule(validator: object, expected: object) -> str:
     """What a JSON Schema keyword asks for, without the value that broke it."""
-    if validator == "type":
-        return f"must be of type {expected}"
-    if validator == "required":
-        return f"missing required setting(s) {expected}"
-    return f"fails the {validator} rule ({expected})"
+    rules = {
+        "type": f"must be of type {expected}",
+        "minimum": f"must be {expected} or more",
+        "maximum": f"must be {expected} or less",
+        "minItems": f"needs at least {expected} item(s)",
+        "maxItems": f"GitHub accepts at most {expected} values",
+    }
+    return rules.get(str(validator), f"fails the {validator} rule ({expected})")

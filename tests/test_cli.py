@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 
 import pytest
 
+from tap_github_pat_grants.instants import parse_instant
 from tests.fake_github import generate_org
-from tests.helpers import GRANTS_ONLY
-from tests.tap_runner import run_cli
+from tests.helpers import GRANTS_ONLY, list_requests
+from tests.tap_runner import run_cli, run_tap
 
 
 def _about() -> dict:
@@ -161,3 +163,24 @@ def test_the_sdks_own_settings_are_accepted(github, app_config):
     assert len(records) == 15
     assert "token_name" not in records[0]
     assert "owner__login" in records[0]
+
+
+def test_integer_settings_from_environment_strings_take_effect(github, app_config):
+    # Environment variables are text; the SDK turns integer settings into numbers before the
+    # config schema sees them (Meltano does the same for `kind: integer` settings).
+    github.add_org(generate_org("acme", 40, seed=32))
+    first = run_tap(app_config(), catalog=GRANTS_ONLY)
+    bookmark = first.last_state["bookmarks"]["pat_grants"]["partitions"][0]
+    github.reset_log()
+    env = {
+        "TAP_GITHUB_PAT_GRANTS_ORGANIZATIONS": '["acme"]',
+        "TAP_GITHUB_PAT_GRANTS_APP_ID": github.app_id,
+        "TAP_GITHUB_PAT_GRANTS_PRIVATE_KEY": github.private_key_pem,
+        "TAP_GITHUB_PAT_GRANTS_API_URL": github.url,
+        "TAP_GITHUB_PAT_GRANTS_LOOKBACK_SECONDS": "60",
+    }
+    run = run_cli(["--config", "ENV"], catalog=GRANTS_ONLY, state=first.last_state, env=env)
+    assert run.returncode == 0, run.stderr
+    (used,) = [r for r in list_requests(github, "acme") if "last_used_after" in r.query]
+    expected = parse_instant(bookmark["replication_key_value"]) - timedelta(seconds=60)
+    assert used.query["last_used_after"] == [expected.strftime("%Y-%m-%dT%H:%M:%SZ")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tap_github_pat_grants.incremental import parse_instant
+from tap_github_pat_grants.instants import parse_instant
 from tests.fake_github import generate_org, make_grant
 from tests.helpers import GRANTS_ONLY, catalog, list_requests
 from tests.tap_runner import run_tap

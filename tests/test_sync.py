@@ -211,6 +211,7 @@ def test_progress_and_a_summary_line_per_org_are_logged(github, app_config, capl
     assert run.error is None
     assert "pat_grants org acme: done, 230 records, 3 requests" in caplog.text
     assert "New replication value is null" not in caplog.text
+    assert "assumed to be unsorted" not in caplog.text
 
 
 def test_proxy_variables_are_honoured(github, app_config, monkeypatch):

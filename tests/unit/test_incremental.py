@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tap_github_pat_grants.incremental import parse_instant, plan_grant_queries, to_utc_z
+from tap_github_pat_grants.incremental import plan_grant_queries
+from tap_github_pat_grants.instants import parse_instant, to_utc_z
 
 HOUR = timedelta(hours=1)
 T = datetime(2026, 11, 1, 12, 0, 0, tzinfo=timezone.utc)

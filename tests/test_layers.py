@@ -1,0 +1,61 @@
+"""The package is a one-way stack: a module imports only modules below it (even for typing).
+
+The one exception is the SDK's own idiom: a stream names its tap's type (`_tap: TapX`).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "tap_github_pat_grants"
+
+# Lower number = lower in the stack.
+LAYERS = {
+    "errors": 0,  # exceptions and their one-line texts
+    "instants": 0,  # parse, format, normalise instants
+    "http_policy": 0,  # pure decisions about one answer
+    "sdk_overrides": 0,  # where the tap departs from the SDK (the list, the writer)
+    "settings": 1,
+    "incremental": 1,
+    "run_record": 1,
+    "github_http": 2,  # the one HTTP policy
+    "auth": 3,
+    "client": 4,  # the base stream
+    "streams": 5,
+    "tap": 6,
+    "__main__": 7,
+}
+STREAM_TYPES_ITS_TAP = {("client", "tap"), ("streams", "tap")}
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "tap_github_pat_grants":
+                names.update(alias.name for alias in node.names)
+            elif node.module.startswith("tap_github_pat_grants."):
+                names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names.update(
+                alias.name.split(".")[1]
+                for alias in node.names
+                if alias.name.startswith("tap_github_pat_grants.")
+            )
+    return names - {"__version__", "schemas"}
+
+
+def test_every_module_has_a_place_in_the_stack():
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert modules == set(LAYERS)
+
+
+def test_imports_only_go_down():
+    back_edges = [
+        (module, imported)
+        for module in LAYERS
+        for imported in _imports(PACKAGE / f"{module}.py")
+        if LAYERS[imported] >= LAYERS[module] and (module, imported) not in STREAM_TYPES_ITS_TAP
+    ]
+    assert back_edges == []
