@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 PER_PAGE = 100
 AUTH_CALLS_PER_ORG = 2  # GET /orgs/{org}/installation + POST .../access_tokens
 ALL_STREAMS_REQUESTS = 100  # pending PAT requests in the "all streams" organization
-_RECORD_COUNT = re.compile(r'"metric":"record_count","value":(\d+),"tags":\{"stream":"(\w+)"')
+# The tap's summary line per org per stream, e.g. "pat_grants org acme: done, 2,000 records".
+_RECORD_COUNT = re.compile(r"(\w+) org \S+: done, (?:the lists of [\d,]+ \w+, )?([\d,]+) records?")
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def expected(gh: FakeGitHub, scenario: Scenario) -> tuple[int, int]:
 
 
 def records_written(stderr: str) -> int:
-    """RECORD messages the tap wrote, from the SDK's `record_count` metrics on stderr."""
-    return sum(int(value) for value, _stream in _RECORD_COUNT.findall(stderr))
+    """RECORD messages of GitHub's streams the tap wrote, from its summary lines on stderr."""
+    return sum(int(value.replace(",", "")) for _stream, value in _RECORD_COUNT.findall(stderr))
 
 
 def write_config(path: Path, gh: FakeGitHub, orgs: Iterable[str]) -> None:
