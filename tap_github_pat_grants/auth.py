@@ -15,7 +15,8 @@ import jwt
 import requests
 from requests.auth import AuthBase
 
-from tap_github_pat_grants.errors import GitHubFatalError, TransientFaultError, app_refusal_line
+from tap_github_pat_grants.errors import GitHubFatalError, app_refusal_line
+from tap_github_pat_grants.github_http import Expected
 from tap_github_pat_grants.instants import parse_instant
 from tap_github_pat_grants.settings import AppCredentials, Settings, TokenCredentials
 
@@ -206,17 +207,13 @@ class GitHubApp:
             response = self._http.session.send(
                 request.prepare(), timeout=self._settings.request_timeout_seconds
             )
-            payload = self._http.check(
-                response,
-                org=org,
-                budget_key=APP_BUDGET,
-                refuse=lambda answer, _message: GitHubFatalError(
-                    app_refusal_line(org, answer, path)
-                ),
+            expected = Expected(
+                refuse=lambda answer, _: GitHubFatalError(app_refusal_line(org, answer, path)),
+                shape=dict,
             )
-            if not isinstance(payload, dict):
-                reason = f"GitHub sent a {type(payload).__name__} to the App's request"
-                raise TransientFaultError(reason, response)
+            payload: dict[str, t.Any] = self._http.check(
+                response, org=org, budget_key=APP_BUDGET, expected=expected
+            )
             return payload
 
         return self._http.send(attempt, org=org, budget_key=APP_BUDGET)

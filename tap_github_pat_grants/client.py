@@ -21,13 +21,20 @@ from typing_extensions import override
 
 from tap_github_pat_grants.errors import (
     GitHubFatalError,
+    IncompleteReadError,
+    InvalidRecordError,
     MissingPermissionError,
     TapError,
+    invalid_record_line,
+    paging_loop_line,
     refusal_line,
     request_id,
     unauthorized_line,
 )
+from tap_github_pat_grants.github_http import Expected
 from tap_github_pat_grants.instants import to_utc_z
+from tap_github_pat_grants.paging import IncompleteListError, PageGuard, PagingLoopError
+from tap_github_pat_grants.record_shapes import RecordShape
 from tap_github_pat_grants.run_record import StreamRead, Timer
 from tap_github_pat_grants.sdk_overrides import (
     drop_misleading_lines,
@@ -49,22 +56,29 @@ PER_PAGE = 100  # GitHub's maximum for these endpoints
 
 
 class GitHubLinkPaginator(HeaderLinkPaginator):
-    """Follows `Link: rel="next"`, but only to the configured API host (tokens go there)."""
+    """Follows `Link: rel="next"`: forward only, and only to the configured API host."""
 
-    def __init__(self, api_url: str) -> None:
-        """Remember which origin may receive our token."""
+    def __init__(self, api_url: str, org: str, guard: PageGuard) -> None:
+        """Remember which origin may receive our token, and what this read has accepted."""
         super().__init__()
         self._origin = urlsplit(api_url)[:2]
+        self._org = org
+        self.guard = guard
 
     @override
     def get_next_url(self, response: requests.Response) -> str | None:
         url = super().get_next_url(response)
         if url and urlsplit(url)[:2] != self._origin:
             msg = (
-                "GitHub's next-page link points outside api_url; set api_url to the host "
-                "GitHub's Link headers use"
+                f"org {self._org}: GitHub's next-page link points outside api_url; set "
+                f"api_url to the host GitHub's Link headers use{request_id(response)}"
             )
             raise GitHubFatalError(msg)
+        if url:
+            try:
+                self.guard.check_next(url)
+            except PagingLoopError as loop:
+                raise GitHubFatalError(paging_loop_line(self._org, str(loop), response)) from None
         return url
 
 
@@ -78,6 +92,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     timestamp_fields: tuple[str, ...] = ()
     # A parent's id under this name in its children's context (None: no children).
     child_context_key: str | None = None
+    # Properties the tap adds to GitHub's record (not checked against GitHub's shape).
+    added_properties: tuple[str, ...] = ("org",)
     # msgspec decodes GitHub's JSON into exactly the schema's types and `post_process` keeps
     # only declared properties, so the SDK's per-record type walk has nothing left to do.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -88,9 +104,10 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self._org = ""
         self._payload: object = None
         self._counts = StreamRead()
-        self._declared: frozenset[str] | None = None
         self._take_sdk_record_path: bool | None = None
         self._version_decided = False
+        self._shape = RecordShape(self.schema, self.name, self.added_properties)
+        self._guard = PageGuard(PER_PAGE)
         drop_misleading_lines(self.logger)
         if self.parent_stream_type is not None and self.logger.getEffectiveLevel() > DEBUG:
             # The SDK logs "Beginning sync" for each parent row; the parent sums children up.
@@ -137,7 +154,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def get_new_paginator(self) -> GitHubLinkPaginator:
-        return GitHubLinkPaginator(self.url_base)
+        self._guard = PageGuard(PER_PAGE)  # one per read of one list
+        return GitHubLinkPaginator(self.url_base, self._org, self._guard)
 
     def query_params(self, context: Context) -> list[tuple[str, str]]:  # noqa: ARG002
         """First-page query parameters besides `per_page` (filters, sort)."""
@@ -175,15 +193,41 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        self._payload = self._tap.http.check(
-            response,
-            org=self._org,
-            budget_key=self._org,
+        expected = Expected(
             refuse=self._refusal,
             renew_token=self.authenticator.refresh_after_unauthorized,
+            decode=self._decode_page,
+            shape=list,
         )
+        page = self._tap.http.check(
+            response, org=self._org, budget_key=self._org, expected=expected
+        )
+        ids = [row.get("id") for row in page]
+        try:
+            self._guard.check(response.url, response.links, self._shape.rows_sent, ids)
+        except IncompleteListError as short:
+            raise IncompleteReadError(str(short), response) from None
+        except PagingLoopError as loop:
+            raise GitHubFatalError(paging_loop_line(self._org, str(loop), response)) from None
+        self._guard.accept(response.url, response.links, ids)
+        self._payload = page
         self.authenticator.note_success()
         self._tap.run_ledger.page_done(self._org, self.name, self._counts, response)
+
+    def _decode_page(self, body: bytes) -> object:
+        return self._shape.decode_page(body, self._on_invalid)
+
+    def _on_invalid(self, row: object, invalid: InvalidRecordError) -> None:
+        """A record breaks GitHub's shape: stop with one line, or skip it if the user chose."""
+        line = self._invalid_line(row, invalid)
+        if not self._tap.settings.skip_invalid_records:
+            raise GitHubFatalError(line)
+        self.logger.warning("%s; skipped (skip_invalid_records=true)", line.split("; nothing")[0])
+        self._counts.invalid_skipped += 1
+
+    def _invalid_line(self, row: object, invalid: InvalidRecordError) -> str:
+        record_id = row.get("id") if isinstance(row, dict) else None
+        return invalid_record_line(self._org, self.name, record_id, invalid)
 
     def _refusal(self, response: requests.Response, message: str) -> TapError:
         """The error for an answer that retrying cannot fix."""
@@ -197,12 +241,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        payload, self._payload = self._payload, None
-        if not isinstance(payload, list):
-            kind = type(payload).__name__
-            msg = f"org {self._org}: GitHub sent a {kind} where a list was expected"
-            raise GitHubFatalError(msg + request_id(response))
-        return payload
+        page, self._payload = self._payload, None
+        return page  # type: ignore[return-value]  # checked to be a list in validate_response
 
     # One organization's read, its counts and its state.
 
@@ -241,16 +281,17 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        row["org"] = self._org
-        self._counts.records += 1
-        if self._declared is None:
-            self._declared = frozenset(self.effective_schema["properties"])
-        for undeclared in row.keys() - self._declared:
-            del row[undeclared]  # a property GitHub added after our schema: not sent undeclared
+        # Properties GitHub added after our schema were already dropped by the page decoder.
         for name in self.timestamp_fields:
             value = row.get(name)
             if value is not None:
-                row[name] = to_utc_z(value)
+                try:
+                    row[name] = to_utc_z(value)
+                except ValueError:  # ISO 8601 in form, but no such instant (month 13)
+                    self._on_invalid(row, InvalidRecordError(-1, name, "not an existing instant"))
+                    return None
+        row["org"] = self._org
+        self._counts.records += 1
         return row
 
     # Children: `subset` grants and requests list their repositories.

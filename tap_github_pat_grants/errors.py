@@ -8,8 +8,10 @@ person sees: the HTTP policy (`github_http.py`) acts on them.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -56,6 +58,39 @@ class WaitRequestedError(TransientFaultError):
 
 class TokenRenewedError(TransientFaultError):
     """A 401 made the tap mint a new installation token: resend at once with it."""
+
+
+class IncompleteReadError(TransientFaultError):
+    """A page or list ended short of what `Link` promised: worth one resend, not more."""
+
+
+class RedirectRefusedError(Exception):
+    """GitHub (or something in between) redirected a request off the `api_url` origin."""
+
+    def __init__(self, status: int, target: str, response: requests.Response) -> None:
+        """Where the redirect pointed (without its query), and the answer that said so."""
+        super().__init__(f"{status} to {target}")
+        self.status = status
+        self.target = target
+        self.response = response
+
+
+class InvalidRecordError(Exception):
+    """One record of a page breaks GitHub's documented shape."""
+
+    def __init__(self, index: int, field: str, problem: str) -> None:
+        """Which record (its place in the page), which field, and what is wrong."""
+        super().__init__(f"{field or 'the record'}: {problem}")
+        self.index = index
+        self.field = field
+        self.problem = problem
+
+
+# Secrets a proxy page might echo back (an Authorization header, a token, a JWT).
+_SECRET_SHAPES = re.compile(
+    r"(?i)bearer\s+\S+|gh[pousr]_\w+|github_pat_\w+|eyJ[\w-]+\.[\w-]+\.[\w-]+"
+)
+EXCERPT_CHARACTERS = 80
 
 
 def request_id(response: requests.Response | None) -> str:
@@ -128,16 +163,78 @@ def unauthorized_line(org: str, advice: str, response: requests.Response) -> str
 
 
 def gave_up_line(org: str, last: TransientFaultError | OSError, tries: int) -> str:
-    """The line after the last retry of a transient fault failed too."""
+    """The line after the last retry of a transient fault failed too: what kept arriving."""
     response = last.response if isinstance(last, TransientFaultError) else None
-    if response is not None:
+    if response is not None and response.status_code >= HTTPStatus.MULTIPLE_CHOICES:
         what = f"GitHub kept answering {response.status_code}"
+    elif isinstance(last, TransientFaultError):
+        what = f"GitHub kept sending {last}"  # a 2xx that was not a usable answer
     else:
-        what = f"GitHub could not be reached ({type(last).__name__})"
+        what = f"GitHub could not be reached ({type(last).__name__}); check api_url and the network"
     return (
         f"org {org}: {what} after {tries} tries; the previous state is still valid, "
         f"rerun later{request_id(response)}"
     )
+
+
+def incomplete_line(org: str, short: TransientFaultError) -> str:
+    """The line when a list stayed short of what GitHub's `Link` header promised."""
+    where = urlsplit(short.response.url).path if short.response is not None else "a list"
+    return (
+        f"org {org}: {where}: {short}, twice; the read is incomplete, so nothing was "
+        f"versioned and the previous state is still valid; rerun later"
+        f"{request_id(short.response)}"
+    )
+
+
+def paging_loop_line(org: str, reason: str, response: requests.Response) -> str:
+    """The line when a list cannot move forward (a loop, a repeated page)."""
+    where = urlsplit(response.url).path
+    return (
+        f"org {org}: {where}: {reason}; stopped reading it (no further request), nothing "
+        f"was versioned and the previous state is still valid{request_id(response)}"
+    )
+
+
+def redirect_line(org: str, refused: RedirectRefusedError, api_url: str) -> str:
+    """The line when a redirect pointed off the `api_url` origin (never followed)."""
+    return (
+        f"org {org}: GitHub answered {refused.status} redirecting to {refused.target}, "
+        f"outside api_url {api_url}; not followed, so the token was not sent there; if "
+        f"GitHub moved, set api_url to that host{request_id(refused.response)}"
+    )
+
+
+def redirect_loop_line(org: str, api_url: str) -> str:
+    """The line when redirects went round in circles (or on for too long)."""
+    return (
+        f"org {org}: GitHub's answers kept redirecting (a loop, or too many hops) within "
+        f"{api_url}; check api_url and any proxy in between"
+    )
+
+
+def invalid_record_line(
+    org: str, stream: str, record_id: object, invalid: InvalidRecordError
+) -> str:
+    """The line for a record that breaks GitHub's documented shape.
+
+    No request id: the record is wrong, not the answer.
+    """
+    which = f"record id {record_id!r}" if record_id is not None else "a record without an id"
+    field = invalid.field or "the record"
+    return (
+        f"org {org}: {stream}: {which}: {field} is {invalid.problem}; nothing of it "
+        "was written; set skip_invalid_records: true to skip such records (each is logged)"
+    )
+
+
+def body_description(response: requests.Response) -> str:
+    """What a 2xx body was, for a line: its content type and a short, sanitized excerpt."""
+    kind = response.headers.get("Content-Type", "no content type").split(";")[0].strip()
+    text = response.content[: EXCERPT_CHARACTERS * 4].decode("utf-8", errors="replace")
+    text = _SECRET_SHAPES.sub("<redacted>", " ".join(text.split()))
+    text = "".join(char for char in text if char.isprintable())[:EXCERPT_CHARACTERS]
+    return f"{response.status_code} {kind} ({text!r})"
 
 
 def wait_too_long_line(

@@ -47,6 +47,7 @@ class StreamRead:
     records: int = 0
     requests: int = 0
     parents: int = 0  # child streams: how many parent rows had their list read
+    invalid_skipped: int = 0  # records that broke GitHub's shape, left out by choice
     seconds: float = 0.0
     announced_pages: int | None = None  # GitHub's `rel="last"`
 
@@ -117,26 +118,28 @@ class RunLedger:
         run.completed_at = utc_text(datetime.now(timezone.utc))
         read = run.stream(stream)
         logger.info(
-            "%s org %s: done, %s, %s, %.1f s (%s read)",
+            "%s org %s: done, %s, %s, %.1f s (%s read)%s",
             stream,
             org,
             _count(read.records, "record"),
             _count(read.requests, "request"),
             read.seconds,
             read.read,
+            _skipped(read),
         )
         for child in children:
             counts = run.streams.get(child)
             if counts is None or counts.read is None:
                 continue
             logger.info(
-                "%s org %s: done, the lists of %s, %s, %s, %.1f s",
+                "%s org %s: done, the lists of %s, %s, %s, %.1f s%s",
                 child,
                 org,
                 _count(counts.parents, PARENTS.get(child, "parent")),
                 _count(counts.records, "record"),
                 _count(counts.requests, "request"),
                 counts.seconds,
+                _skipped(counts),
             )
 
     def rows(self) -> list[dict[str, Any]]:
@@ -165,6 +168,7 @@ class RunLedger:
             row[f"{prefix}_records"] = counts.records if counts.read else None
             row[f"{prefix}_requests"] = counts.requests if counts.read else None
         row["grants_verification_added"] = None
+        row["invalid_records_skipped"] = sum(c.invalid_skipped for c in run.streams.values())
         return row
 
 
@@ -192,6 +196,12 @@ def _announced_pages(response: requests.Response) -> int | None:
         return None
     pages = parse_qs(urlsplit(last).query).get("page")
     return int(pages[0]) if pages and pages[0].isdigit() else None
+
+
+def _skipped(counts: StreamRead) -> str:
+    if not counts.invalid_skipped:
+        return ""
+    return f"; {_count(counts.invalid_skipped, 'invalid record')} skipped"
 
 
 def _count(number: int, noun: str) -> str:

@@ -23,7 +23,10 @@ upgrade changes the behaviour each one relies on:
 The fast record path: measured on a 20,000-grant sync (cProfile, singer-sdk 0.54.9), the SDK
 spent ~40 % of its time conforming types that msgspec had already decoded right (turned off
 with the public `TYPE_CONFORMANCE_LEVEL`), ~10 % walking the selection mask when nothing was
-deselected, and flushed stdout once per message.
+deselected, and flushed stdout once per message. `python -m benchmark`, 20,000 grants, with
+and without the private `_generate_record_messages` hook: 9,847 against 6,793 records/s
+(1.85 against 2.45 CPU s) at 0 ms; at 150 ms per response the wall time is GitHub's either way
+(33.6 against 33.5 s) and the same CPU is saved.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ class Settings:
     skip_requests_without_permission: bool
     emit_activate_version_messages: bool
     log_metrics: bool
+    skip_invalid_records: bool
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
@@ -103,6 +104,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         skip_requests_without_permission=config.get("skip_requests_without_permission", False),
         emit_activate_version_messages=config.get("emit_activate_version_messages", True),
         log_metrics=config.get("log_metrics", False),
+        skip_invalid_records=config.get("skip_invalid_records", False),
     )
 
 

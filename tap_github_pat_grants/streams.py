@@ -168,6 +168,7 @@ class RepositoriesOfParent(GitHubOrgStream):
     """Repositories a `subset` grant or request reaches: one row per (parent, repository)."""
 
     parent_id_field: str
+    added_properties = ("org", "pat_id", "pat_request_id", "repository_id")
     state_partitioning_keys: t.ClassVar[list[str]] = []  # no state per grant: read whole
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = ("created_at", "updated_at", "pushed_at")

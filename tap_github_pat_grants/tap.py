@@ -151,6 +151,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         "organizations into one table.",
     ),
     th.Property(
+        "skip_invalid_records",
+        th.BooleanType,
+        default=False,
+        description="A record that breaks GitHub's documented shape (a timestamp that is not "
+        "one, an id that is not a number, a required property missing or null) stops the run "
+        "with one line; true skips each such record with a warning and counts it.",
+    ),
+    th.Property(
         "log_metrics",
         th.BooleanType,
         default=False,

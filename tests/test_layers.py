@@ -15,10 +15,12 @@ LAYERS = {
     "errors": 0,  # exceptions and their one-line texts
     "instants": 0,  # parse, format, normalise instants
     "http_policy": 0,  # pure decisions about one answer
+    "paging": 0,  # pure checks that a list read moves forward and completes
     "sdk_overrides": 0,  # where the tap departs from the SDK (the list, the writer)
     "settings": 1,
     "incremental": 1,
     "run_record": 1,
+    "record_shapes": 1,  # GitHub's documented shape, checked at decode
     "github_http": 2,  # the one HTTP policy
     "auth": 3,
     "client": 4,  # the base stream

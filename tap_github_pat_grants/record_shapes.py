@@ -1,0 +1,117 @@
+"""GitHub's documented shape of each record, checked where a page is decoded (in C, by msgspec).
+
+The stream schemas say what GitHub documents: a property whose type has no `null` must be
+present and not null, integers are integers (not strings or booleans), date-times are ISO 8601.
+A page is decoded straight into these shapes, which costs about what an untyped decode costs;
+a record that breaks them is reported with its org, stream, id and field instead of reaching
+a loader. Properties the schema does not declare are dropped by the same decode.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import msgspec
+from typing_extensions import NotRequired, Required, TypedDict
+
+from tap_github_pat_grants.errors import InvalidRecordError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# GitHub's timestamps: `2023-11-16T08:47:09.000-07:00`, `...Z`, with or without fractions.
+ISO_8601 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"
+_DATE_TIME = Annotated[str, msgspec.Meta(pattern=ISO_8601)]
+_SCALARS: dict[str, Any] = {"integer": int, "string": str, "boolean": bool, "number": float}
+_PATH_INDEX = re.compile(r"^\$(?:\[(\d+)\])?\.?(.*)$")
+
+
+class RecordShape:
+    """Decodes pages of one stream's records, checked against GitHub's documented shape."""
+
+    def __init__(self, schema: dict[str, Any], name: str, added: tuple[str, ...]) -> None:
+        """The shape of `schema` without the properties the tap adds (`added`)."""
+        github = {k: v for k, v in schema["properties"].items() if k not in added}
+        self._record = _shape({**schema, "properties": github}, name)
+        page_of_records = list[self._record]  # type: ignore[name-defined]
+        self._page: msgspec.json.Decoder[list[Any]] = msgspec.json.Decoder(page_of_records)
+        self.rows_sent = 0  # rows in the last page as GitHub sent it, valid or not
+
+    def decode_page(
+        self, body: bytes, on_invalid: Callable[[object, InvalidRecordError], None]
+    ) -> object:
+        """The page's records, in GitHub's documented shape.
+
+        Each record that breaks the shape goes to `on_invalid`, which raises to stop, or
+        returns to leave the record out.
+        """
+        try:
+            page = self._page.decode(body)
+        except msgspec.ValidationError as error:
+            rows = msgspec.json.decode(body)  # a DecodeError here is a cut body: resent
+            if not isinstance(rows, list):
+                return rows  # not a page at all: the caller's shape check says so
+            self.rows_sent = len(rows)
+            on_invalid(rows[invalid_record(error).index], invalid_record(error))
+            return [checked for row in rows if (checked := self._checked(row, on_invalid))]
+        self.rows_sent = len(page)
+        return page
+
+    def _checked(
+        self, row: object, on_invalid: Callable[[object, InvalidRecordError], None]
+    ) -> object:
+        try:
+            return msgspec.convert(row, self._record)
+        except msgspec.ValidationError as error:
+            on_invalid(row, invalid_record(error))
+            return None
+
+
+def invalid_record(error: msgspec.ValidationError) -> InvalidRecordError:
+    """Where a decode failed: `... - at $[3].owner.id` in a page, `... - at $.id` in a record."""
+    text = str(error)
+    problem, _, where = text.partition(" - at `")
+    match = _PATH_INDEX.match(where.rstrip("`"))
+    if match is None:
+        return InvalidRecordError(-1, "", problem)
+    index, field = int(match.group(1) or -1), match.group(2)
+    if problem.startswith("Object missing required field"):
+        missing = problem.split("`")[1]
+        field = f"{field}.{missing}" if field else missing
+        problem = "missing, but GitHub documents it as always present"
+    elif "got `null`" in problem:
+        problem = "null, but GitHub documents it as never null"
+    elif problem.startswith("Expected `str` matching regex"):
+        problem = "not an ISO 8601 date-time"
+    return InvalidRecordError(index, field, problem.replace("`", ""))
+
+
+def _shape(schema: dict[str, Any], name: str) -> Any:
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    nullable = "null" in kinds
+    kind = next((k for k in kinds if k != "null"), None)
+    shape: Any
+    if kind == "object" and schema.get("properties"):
+        fields = {prop: _field(sub, f"{name}_{prop}") for prop, sub in schema["properties"].items()}
+        shape = TypedDict(name, fields, total=False)  # type: ignore[misc,no-redef]
+    elif kind == "object":
+        extra = schema.get("additionalProperties")
+        values = _shape(extra, f"{name}_value") if isinstance(extra, dict) else Any
+        shape = dict[str, values]  # type: ignore[valid-type]
+    elif kind == "array":
+        items = schema.get("items")
+        shape = list[_shape(items, f"{name}_item") if items else Any]  # type: ignore[misc]
+    elif kind == "string" and schema.get("format") == "date-time":
+        shape = _DATE_TIME
+    else:
+        shape = _SCALARS.get(kind or "", Any)
+    return Optional[shape] if nullable else shape  # noqa: UP045 (a runtime type expression)
+
+
+def _field(schema: dict[str, Any], name: str) -> Any:
+    shape = _shape(schema, name)
+    kinds = schema.get("type", [])
+    required = "null" not in (kinds if isinstance(kinds, list) else [kinds])
+    return Required[shape] if required else NotRequired[shape]
