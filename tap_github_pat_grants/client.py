@@ -8,6 +8,7 @@ The streams themselves (`streams.py`) only declare.
 
 from __future__ import annotations
 
+import copy
 import typing as t
 from http import HTTPStatus
 from logging import DEBUG, WARNING
@@ -26,9 +27,11 @@ from tap_github_pat_grants.errors import (
     MissingPermissionError,
     TapError,
     invalid_record_line,
+    missing_permission_line,
     paging_loop_line,
     refusal_line,
     request_id,
+    suspended_line,
     unauthorized_line,
 )
 from tap_github_pat_grants.github_http import Expected
@@ -86,8 +89,10 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     """A stream of one GitHub list endpoint, partitioned (and bookmarked) per organization."""
 
     _tap: TapGitHubPatGrants
-    # Named in the one-line error when the App lacks the permission this endpoint needs.
+    # The org permission this endpoint needs: GitHub's name, and as the App's settings show it.
+    permission_key = "organization_personal_access_tokens"
     permission_name = "Personal access tokens: read"
+    skip_setting = "skip_grants_without_permission"  # where the user chooses to skip instead
     # Timestamp fields rewritten to one UTC form (the same instants).
     timestamp_fields: tuple[str, ...] = ()
     # A parent's id under this name in its children's context (None: no children).
@@ -125,7 +130,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         """One partition per configured organization, so each has its own bookmark."""
         if self.parent_stream_type is not None:
             return None
-        return [{"org": org} for org in self._tap.settings.organizations]
+        return [{"org": target.org} for target in self._tap.organizations]
 
     @property
     def http_headers(self) -> dict[str, str]:
@@ -249,29 +254,99 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         partition = context or {}
-        self._org = str(partition["org"])
-        ledger = self._tap.run_ledger
+        self._org = org = str(partition["org"])
+        run = self._tap.run_ledger.org(org)
         if self.parent_stream_type is not None:
-            self._counts = ledger.org(self._org).stream(self.name)
-            self._counts.parents += 1
-            with Timer(self._counts):
-                yield from self.read_partition(partition)
+            yield from self._read_children_list(partition)
             return
         if not self._version_decided:
             self.decide_table_version()
+        state = self.get_context_state(partition)
+        before = copy.deepcopy(state)
+        try:
+            if run.status == "complete" and self._may_read(org):
+                yield from self._read_org(partition)
+        except TapError as error:
+            if not self._tap.settings.continue_on_org_error:
+                raise
+            self._tap.run_ledger.fail(org, str(error))
+        if run.status == "failed":  # a failed read moves no bookmark
+            state.clear()
+            state.update(before)
+        if partition == (self.partitions or [{}])[-1]:
+            self.activate_table_version()
+
+    def _read_org(self, partition: Context) -> Iterable[dict[str, t.Any]]:
+        """One organization's read of this stream (and its children), counted; then STATE."""
+        ledger = self._tap.run_ledger
+        run = ledger.org(self._org)
         read = self.read_kind(partition)
         self._counts = ledger.begin(self._org, self.name, read)
         for child in self.child_streams:
             if child.selected:  # a child reads its parents' rows the way they were read
                 ledger.begin(self._org, child.name, read)
-        with Timer(self._counts):
-            yield from self.read_partition(partition)
+        try:
+            with Timer(self._counts):
+                for record in self.read_partition(partition):
+                    yield record
+                    if run.status == "failed":
+                        return  # a child's read failed: this org stops here
+        except MissingPermissionError as missing:  # GitHub's 403 (auth_token: not known before)
+            if not self.skips_without_permission():
+                raise
+            self._skip(str(missing))
+            return
+        run.permissions = run.permissions or self.authenticator.permissions
         ledger.finish(self._org, self.name, tuple(child.name for child in self.child_streams))
         # The SDK writes STATE every 10,000 records or at the end of the stream; write it as
         # each org finishes, so a run that fails in a later org keeps the earlier ones.
         self.finalize_state_progress_markers(self.get_context_state(partition))
-        if partition == (self.partitions or [{}])[-1]:
-            self.activate_table_version()
+
+    def _read_children_list(self, partition: Context) -> Iterable[dict[str, t.Any]]:
+        """One parent row's list (e.g. a grant's repositories), within its org's read."""
+        run = self._tap.run_ledger.org(self._org)
+        if run.status != "complete":
+            return
+        self._counts = run.stream(self.name)
+        self._counts.parents += 1
+        try:
+            with Timer(self._counts):
+                yield from self.read_partition(partition)
+        except TapError as error:
+            if not self._tap.settings.continue_on_org_error:
+                raise
+            self._tap.run_ledger.fail(self._org, str(error))
+
+    def _may_read(self, org: str) -> bool:
+        """Before any list request: the App is installed, not suspended, and may read this."""
+        app = self._tap.credentials.app
+        if app is None:
+            return True  # a ready token: only GitHub's answer can tell
+        installation = app.installation(org)
+        run = self._tap.run_ledger.org(org)
+        run.installation_id = installation.id
+        if installation.suspended_at:
+            line = suspended_line(org, installation.suspended_at)
+            self._tap.run_ledger.skip_org(org, line, suspended=True)
+            return False
+        if installation.permissions.get(self.permission_key) in {"read", "write"}:
+            return True
+        line = missing_permission_line(org, self.permission_name)
+        if not self.skips_without_permission():
+            raise MissingPermissionError(line)
+        self._skip(line)
+        return False
+
+    def _skip(self, line: str) -> None:
+        names = (self.name, *(child.name for child in self.child_streams))
+        self._tap.run_ledger.skip_stream(self._org, names, line)
+        self._counts.read = "skipped"  # not a whole-table read: nothing gets versioned
+        setting = f"{self.skip_setting}=true"
+        self.logger.warning("%s; skipped %s (%s)", line, ", ".join(names), setting)
+
+    def skips_without_permission(self) -> bool:
+        """True when the user chose to skip this stream where the App lacks its permission."""
+        return False
 
     def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Every record of one partition (one org, or one parent record for children)."""
@@ -347,11 +422,11 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         """After the last organization of a complete whole-table read: ACTIVATE_VERSION, once.
 
         Loaders that honour it then drop (or mark deleted) the rows this read did not send. An
-        org whose read was skipped (a missing permission) keeps the table unversioned.
+        org whose read failed or was skipped keeps the table unversioned.
         """
         ledger = self._tap.run_ledger
-        orgs = [str(partition["org"]) for partition in self.partitions or []]
-        if any(ledger.org(org).stream(self.name).read != "full" for org in orgs):
+        orgs = [ledger.org(str(partition["org"])) for partition in self.partitions or []]
+        if any(run.status != "complete" or run.stream(self.name).read != "full" for run in orgs):
             return
         for stream in (self, *self.child_streams):
             version = stream._stream_version  # noqa: SLF001

@@ -120,11 +120,7 @@ def refusal_line(org: str, response: requests.Response, message: str, permission
             "the org, or an auth_token minted for that installation"
         )
     elif status == HTTPStatus.FORBIDDEN and "integration" in lowered:
-        what = (
-            f"the GitHub App lacks the organization permission '{permission}' (403 {message}); "
-            "grant it under the App's Permissions > Organization permissions, then approve "
-            "the new permission in the org's installation settings"
-        )
+        what = f"{_lacks(permission)} (403 {message}); {_GRANT_IT}"
     elif status == HTTPStatus.NOT_FOUND:
         what = (
             "not found (404): the organization does not exist, or the token's App "
@@ -136,6 +132,29 @@ def refusal_line(org: str, response: requests.Response, message: str, permission
     else:
         what = f"GitHub answered {status}: {message or response.reason}"
     return f"org {org}: {what}{request_id(response)}"
+
+
+_GRANT_IT = (
+    "grant it under the App's Permissions > Organization permissions, then approve the new "
+    "permission in the org's installation settings"
+)
+
+
+def _lacks(permission: str) -> str:
+    return f"the GitHub App lacks the organization permission '{permission}'"
+
+
+def missing_permission_line(org: str, permission: str) -> str:
+    """The line when the App's installation lacks a permission a selected stream needs."""
+    return f"org {org}: {_lacks(permission)}; {_GRANT_IT}"
+
+
+def suspended_line(org: str, since: str) -> str:
+    """The line when the App's installation on an org is suspended."""
+    return (
+        f"org {org}: the GitHub App's installation is suspended (since {since}); an owner of "
+        "the organization can unsuspend it in the org's installed GitHub Apps settings"
+    )
 
 
 def app_refusal_line(org: str, response: requests.Response, path: str) -> str:

@@ -57,8 +57,15 @@ class OrgRun:
     """One organization's part of this run."""
 
     org: str
+    source: str = "listed"  # or "discovered"
+    status: str = "complete"  # or "failed" (the read stopped), "skipped" (nothing read)
+    error: str | None = None
     started_at: str | None = None
     completed_at: str | None = None
+    installation_id: int | None = None
+    suspended: bool = False
+    permissions: dict[str, str] | None = None
+    skipped_streams: dict[str, str] = field(default_factory=dict)
     streams: dict[str, StreamRead] = field(default_factory=dict)
 
     def stream(self, name: str) -> StreamRead:
@@ -81,6 +88,32 @@ class RunLedger:
     def org(self, login: str) -> OrgRun:
         """The run record of one organization (created on first use)."""
         return self._orgs.setdefault(login, OrgRun(login))
+
+    def fail(self, org: str, line: str) -> None:
+        """The org's read stopped (the others go on): one line, and its row says why."""
+        run = self.org(org)
+        if run.status == "complete":
+            run.status, run.error = "failed", line
+            logger.error("%s; the other organizations go on (continue_on_org_error)", line)
+
+    def skip_org(self, org: str, line: str, *, suspended: bool = False) -> None:
+        """Nothing is read in this org: one warning, and its row says why."""
+        run = self.org(org)
+        run.suspended = run.suspended or suspended
+        if run.status == "complete":
+            run.status, run.error = "skipped", line
+            logger.warning("%s; skipped", line)
+
+    def skip_stream(self, org: str, streams: tuple[str, ...], line: str) -> None:
+        """These streams are not read in this org (e.g. a permission the App lacks)."""
+        run = self.org(org)
+        for stream in streams:
+            run.skipped_streams[stream] = line
+            run.stream(stream).read = "skipped"
+
+    def failed_orgs(self) -> list[str]:
+        """The orgs whose read stopped in this run."""
+        return [run.org for run in self._orgs.values() if run.status == "failed"]
 
     def begin(self, org: str, stream: str, read: str) -> StreamRead:
         """A stream starts reading an org; the org's start is its first stream's."""
@@ -153,20 +186,21 @@ class RunLedger:
             "run_started_at": self.run_started_at,
             "started_at": run.started_at,
             "completed_at": run.completed_at,
-            "status": "complete",
-            "error": None,
-            "source": "listed",
-            "installation_id": None,
-            "suspended": False,
-            "permissions": None,
-            "skipped_streams": None,
+            "status": run.status,
+            "error": run.error,
+            "source": run.source,
+            "installation_id": run.installation_id,
+            "suspended": run.suspended,
+            "permissions": run.permissions,
+            "skipped_streams": run.skipped_streams or None,
             "tap_version": self.tap_version,
         }
         for stream, prefix in STREAM_COLUMNS.items():
             counts = run.streams.get(stream, StreamRead())
-            row[f"{prefix}_read"] = counts.read
-            row[f"{prefix}_records"] = counts.records if counts.read else None
-            row[f"{prefix}_requests"] = counts.requests if counts.read else None
+            read = counts.read if counts.read != "skipped" else None
+            row[f"{prefix}_read"] = read
+            row[f"{prefix}_records"] = counts.records if read else None
+            row[f"{prefix}_requests"] = counts.requests if read else None
         row["grants_verification_added"] = None
         row["invalid_records_skipped"] = sum(c.invalid_skipped for c in run.streams.values())
         return row

@@ -54,6 +54,8 @@ MISLEADING_SDK_LINES = (
     # which read every grant; the tap's own summary line says how each org was read.
     "Beginning sync of",
     "Starting incremental sync of",
+    # Before every stopping error; the tap's own one line says what happened and what to do.
+    "An unhandled error occurred while syncing",
 )
 
 

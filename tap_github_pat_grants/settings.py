@@ -33,6 +33,8 @@ DEFAULT_RATE_LIMIT_BUFFER = 50
 MAX_OWNERS = 10
 MAX_TOKEN_IDS = 50
 
+DISCOVER = "*"  # in `organizations`: every organization the App is installed on
+
 # Organization logins: alphanumerics and single hyphens, at most 39 characters.
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 # `permission` filter values are written like `contents_read` or `administration_write`.
@@ -79,6 +81,9 @@ class Settings:
     max_rate_limit_wait_seconds: int
     rate_limit_buffer: int
     skip_requests_without_permission: bool
+    skip_grants_without_permission: bool
+    exclude_organizations: tuple[str, ...]
+    continue_on_org_error: bool
     emit_activate_version_messages: bool
     log_metrics: bool
     skip_invalid_records: bool
@@ -102,19 +107,28 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         ),
         rate_limit_buffer=config.get("rate_limit_buffer", DEFAULT_RATE_LIMIT_BUFFER),
         skip_requests_without_permission=config.get("skip_requests_without_permission", False),
+        skip_grants_without_permission=config.get("skip_grants_without_permission", False),
+        exclude_organizations=_organizations(
+            config.get("exclude_organizations") or [], "exclude_organizations"
+        ),
+        continue_on_org_error=config.get("continue_on_org_error", False),
         emit_activate_version_messages=config.get("emit_activate_version_messages", True),
         log_metrics=config.get("log_metrics", False),
         skip_invalid_records=config.get("skip_invalid_records", False),
     )
 
 
-def _organizations(value: Sequence[str]) -> tuple[str, ...]:
+def _organizations(value: Sequence[str], name: str = "organizations") -> tuple[str, ...]:
     logins: list[str] = []
     for login in value:
+        if login.strip() == DISCOVER and name == "organizations":
+            logins.append(DISCOVER)
+            continue
         if not _LOGIN.match(login.strip()):
+            discover = '; or "*" for every org the App is on' if name == "organizations" else ""
             msg = (
-                f"organizations: {login!r} is not a GitHub organization login "
-                "(letters, digits and single hyphens, at most 39 characters)"
+                f"{name}: {login!r} is not a GitHub organization login (letters, digits and "
+                f"single hyphens, at most 39 characters{discover})"
             )
             raise ConfigError(msg)
         # GitHub matches logins case-insensitively: one partition (and bookmark) per org.

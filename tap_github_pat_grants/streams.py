@@ -11,7 +11,6 @@ from typing_extensions import override
 
 from tap_github_pat_grants import schemas
 from tap_github_pat_grants.client import GitHubOrgStream
-from tap_github_pat_grants.errors import MissingPermissionError
 from tap_github_pat_grants.incremental import GRANTED_SINCE_KEY, GrantQuery, plan_grant_queries
 from tap_github_pat_grants.instants import parse_instant, to_utc_z, utc_text
 
@@ -39,6 +38,10 @@ class PatGrantsStream(GitHubOrgStream):
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = GRANT_TIMESTAMPS
     child_context_key = "pat_id"
+
+    @override
+    def skips_without_permission(self) -> bool:
+        return self._tap.settings.skip_grants_without_permission
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start with no query in flight."""
@@ -142,7 +145,9 @@ class PatRequestsStream(GitHubOrgStream):
     replication_key = None  # a request disappears once reviewed: FULL_TABLE + ACTIVATE_VERSION
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = REQUEST_TIMESTAMPS
+    permission_key = "organization_personal_access_token_requests"
     permission_name = "Personal access token requests: read"
+    skip_setting = "skip_requests_without_permission"
     child_context_key = "pat_request_id"
 
     @override
@@ -154,14 +159,8 @@ class PatRequestsStream(GitHubOrgStream):
         return list(self._tap.settings.grant_filters)
 
     @override
-    def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
-        try:
-            yield from self.request_records(context)
-        except MissingPermissionError as missing:
-            if not self._tap.settings.skip_requests_without_permission:
-                raise
-            self.logger.warning("%s; skipped (skip_requests_without_permission=true)", missing)
-            self._counts.read = "skipped"  # not a whole-table read: nothing gets versioned
+    def skips_without_permission(self) -> bool:
+        return self._tap.settings.skip_requests_without_permission
 
 
 class RepositoriesOfParent(GitHubOrgStream):
@@ -214,6 +213,7 @@ class PatRequestRepositoriesStream(RepositoriesOfParent):
     primary_keys = ("org", "pat_request_id", "repository_id")
     parent_stream_type = PatRequestsStream
     parent_id_field = "pat_request_id"
+    permission_key = "organization_personal_access_token_requests"
     permission_name = "Personal access token requests: read"
 
 

@@ -14,8 +14,10 @@ from typing_extensions import override
 
 from tap_github_pat_grants import __version__, streams
 from tap_github_pat_grants.auth import GitHubCredentials
+from tap_github_pat_grants.client import GitHubOrgStream
 from tap_github_pat_grants.errors import ConfigError
 from tap_github_pat_grants.github_http import GitHubHTTP
+from tap_github_pat_grants.organizations import OrgTarget, organizations_to_read
 from tap_github_pat_grants.run_record import RunLedger
 from tap_github_pat_grants.sdk_overrides import BufferedMsgSpecWriter, quiet_sdk_logs
 from tap_github_pat_grants.settings import (
@@ -43,8 +45,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         "organizations",
         th.ArrayType(th.StringType),
         required=True,
-        description="Organization logins to read (case-insensitive, as on GitHub). "
-        "Each gets its own partition and bookmark.",
+        description='Organization logins to read (case-insensitive, as on GitHub), or "*" '
+        "for every organization the App is installed on (can be mixed with logins). Each gets "
+        "its own partition and bookmark.",
     ),
     th.Property(
         "app_id",
@@ -151,6 +154,25 @@ CONFIG_SCHEMA = th.PropertiesList(
         "organizations into one table.",
     ),
     th.Property(
+        "skip_grants_without_permission",
+        th.BooleanType,
+        default=False,
+        description="If the App lacks 'Personal access tokens: read' on an org, skip "
+        "pat_grants and pat_grant_repositories there with a warning instead of failing.",
+    ),
+    th.Property(
+        "exclude_organizations",
+        th.ArrayType(th.StringType),
+        description='Organization logins not to read, e.g. with organizations ["*"].',
+    ),
+    th.Property(
+        "continue_on_org_error",
+        th.BooleanType,
+        default=False,
+        description="If reading one organization fails (e.g. the App was uninstalled), record "
+        "it in sync_runs and go on with the others (exit 0) instead of stopping the run.",
+    ),
+    th.Property(
         "skip_invalid_records",
         th.BooleanType,
         default=False,
@@ -197,8 +219,26 @@ class TapGitHubPatGrants(Tap):
 
     @cached_property
     def credentials(self) -> GitHubCredentials:
-        """One credentials object per tap, shared by its streams."""
-        return GitHubCredentials(self.settings, self.http, clock=self.clock)
+        """One credentials object per tap, shared by its streams.
+
+        Installation tokens carry only the read permissions the selected streams need.
+        """
+        wanted = {
+            stream.permission_key: "read"
+            for stream in self.streams.values()
+            if isinstance(stream, GitHubOrgStream)
+            and stream.parent_stream_type is None
+            and (stream.selected or stream.has_selected_descendents)
+        }
+        return GitHubCredentials(self.settings, self.http, wanted, clock=self.clock)
+
+    @cached_property
+    def organizations(self) -> list[OrgTarget]:
+        """The organizations this run reads (discovered ones too, with `"*"`)."""
+        targets = organizations_to_read(self.settings, self.credentials.app)
+        for target in targets:
+            self.run_ledger.org(target.org).source = target.source
+        return targets
 
     @cached_property
     def run_ledger(self) -> RunLedger:

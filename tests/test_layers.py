@@ -22,11 +22,13 @@ LAYERS = {
     "run_record": 1,
     "record_shapes": 1,  # GitHub's documented shape, checked at decode
     "github_http": 2,  # the one HTTP policy
-    "auth": 3,
-    "client": 4,  # the base stream
-    "streams": 5,
-    "tap": 6,
-    "__main__": 7,
+    "github_app": 3,  # the App's own calls: JWT, installations, tokens
+    "auth": 4,  # credentials per organization
+    "organizations": 4,  # which organizations to read (listed, discovered)
+    "client": 5,  # the base stream
+    "streams": 6,
+    "tap": 7,
+    "__main__": 8,
 }
 STREAM_TYPES_ITS_TAP = {("client", "tap"), ("streams", "tap")}
 
