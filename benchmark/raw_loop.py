@@ -2,7 +2,9 @@
 
 `python -m benchmark.raw_loop SPEC.json`, SPEC = {"api_url", "version", "orgs": {login: token}}.
 Follows `Link: rel="next"` (per_page=100) and writes, per grant, the JSON of a Singer RECORD
-message with the grant + `org` (what the tap writes, minus its timestamp normalisation).
+message with the grant + `org` (what the tap writes, minus its timestamp normalisation). Like
+the tap's full read, a list of more than one page is read a second time, oldest first, and
+only the grants the first pass did not see are written (none, here): the same requests.
 """
 
 from __future__ import annotations
@@ -27,25 +29,35 @@ def main(spec_path: str) -> int:
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
         }
-        url: str | None = f"{spec['api_url']}/orgs/{org}/personal-access-tokens?per_page=100"
-        for _ in range(MAX_PAGES):
-            if not url:
-                break
-            response = session.get(url, headers=headers, timeout=30)
-            response.raise_for_status()
-            extracted = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-            for grant in json.loads(response.content):
-                grant["org"] = org
-                message = {
-                    "type": "RECORD",
-                    "stream": "pat_grants",
-                    "record": grant,
-                    "version": spec["version"],
-                    "time_extracted": extracted,
-                }
-                print(json.dumps(message, separators=(",", ":")))
-                written += 1
-            url = response.links.get("next", {}).get("url")
+        first = f"{spec['api_url']}/orgs/{org}/personal-access-tokens?per_page=100"
+        seen: set[int] = set()
+        pages = 0
+        for url in (first, f"{first}&sort=created_at&direction=asc"):
+            if url != first and pages <= 1:
+                break  # one page: nothing to verify
+            next_url: str | None = url
+            for _ in range(MAX_PAGES):
+                if not next_url:
+                    break
+                response = session.get(next_url, headers=headers, timeout=30)
+                response.raise_for_status()
+                pages += 1
+                extracted = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+                for grant in json.loads(response.content):
+                    if grant["id"] in seen:
+                        continue
+                    seen.add(grant["id"])
+                    grant["org"] = org
+                    message = {
+                        "type": "RECORD",
+                        "stream": "pat_grants",
+                        "record": grant,
+                        "version": spec["version"],
+                        "time_extracted": extracted,
+                    }
+                    print(json.dumps(message, separators=(",", ":")))
+                    written += 1
+                next_url = response.links.get("next", {}).get("url")
     sys.stderr.write(f"raw loop: {written} records\n")
     return 0
 

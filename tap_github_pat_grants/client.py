@@ -97,6 +97,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     timestamp_fields: tuple[str, ...] = ()
     # A parent's id under this name in its children's context (None: no children).
     child_context_key: str | None = None
+    # The second pass of a whole list reads it this way round (see `read_whole_list`).
+    verification_params: tuple[tuple[str, str], ...] = ()
     # Properties the tap adds to GitHub's record (not checked against GitHub's shape).
     added_properties: tuple[str, ...] = ("org",)
     # msgspec decodes GitHub's JSON into exactly the schema's types and `post_process` keeps
@@ -113,6 +115,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self._version_decided = False
         self._shape = RecordShape(self.schema, self.name, self.added_properties)
         self._guard = PageGuard(PER_PAGE)
+        self._verifying = False
         drop_misleading_lines(self.logger)
         if self.parent_stream_type is not None and self.logger.getEffectiveLevel() > DEBUG:
             # The SDK logs "Beginning sync" for each parent row; the parent sums children up.
@@ -171,7 +174,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self, context: Context | None, next_page_token: ParseResult | None
     ) -> dict[str, t.Any]:
         params: dict[str, t.Any] = {"per_page": PER_PAGE}
-        for key, value in self.query_params(context or {}):
+        extra = self.verification_params if self._verifying else ()
+        for key, value in (*self.query_params(context or {}), *extra):
             params.setdefault(key, []).append(value)
         return params
 
@@ -350,7 +354,39 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     def read_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Every record of one partition (one org, or one parent record for children)."""
-        yield from self.request_records(context)
+        if self._counts.read == "full":
+            yield from self.read_whole_list(context)
+        else:
+            yield from self.request_records(context)
+
+    def read_whole_list(self, context: Context) -> Iterable[dict[str, t.Any]]:
+        """Every row of one list, read so that no row live throughout the read is missed.
+
+        GitHub pages these lists by offset: a row removed from a page already read moves every
+        later row up one place, and the row that crosses into that page is never served. So a
+        list that took more than one page is read once more, in the other direction where the
+        endpoint can sort (`verification_params`), and the rows the first pass missed are
+        emitted (with their children; rows already seen cost nothing more). That is enough: a
+        live row is missed only if it is skipped in both passes, in the first only when a row
+        before it disappears just as the cursor passes it, in the second only when one on its
+        other side does. A list of one page is one answer: it has nothing to verify.
+        """
+        seen = set()
+        for row in self.request_records(context):
+            seen.add(row.get("id"))
+            yield row
+        if self._guard.accepted <= 1:
+            return
+        self._verifying = True
+        try:
+            for row in self.request_records(context):
+                if row.get("id") not in seen:
+                    seen.add(row.get("id"))
+                    self._counts.verification_added += 1
+                    yield row
+        finally:
+            self._verifying = False
+        self._counts.verified = True
 
     @override
     def post_process(

@@ -48,6 +48,8 @@ class StreamRead:
     requests: int = 0
     parents: int = 0  # child streams: how many parent rows had their list read
     invalid_skipped: int = 0  # records that broke GitHub's shape, left out by choice
+    verified: bool = False  # a whole list read twice (`GitHubOrgStream.read_whole_list`)
+    verification_added: int = 0  # rows the second pass found that the first missed
     seconds: float = 0.0
     announced_pages: int | None = None  # GitHub's `rel="last"`
 
@@ -201,7 +203,8 @@ class RunLedger:
             row[f"{prefix}_read"] = read
             row[f"{prefix}_records"] = counts.records if read else None
             row[f"{prefix}_requests"] = counts.requests if read else None
-        row["grants_verification_added"] = None
+        grants = run.streams.get("pat_grants", StreamRead())
+        row["grants_verification_added"] = grants.verification_added if grants.read else None
         row["invalid_records_skipped"] = sum(c.invalid_skipped for c in run.streams.values())
         return row
 
@@ -233,9 +236,13 @@ def _announced_pages(response: requests.Response) -> int | None:
 
 
 def _skipped(counts: StreamRead) -> str:
-    if not counts.invalid_skipped:
-        return ""
-    return f"; {_count(counts.invalid_skipped, 'invalid record')} skipped"
+    """The end of a summary line: what the verification pass added, what was skipped."""
+    text = ""
+    if counts.verified:
+        text += f"; verification pass added {counts.verification_added}"
+    if counts.invalid_skipped:
+        text += f"; {_count(counts.invalid_skipped, 'invalid record')} skipped"
+    return text
 
 
 def _count(number: int, noun: str) -> str:

@@ -38,6 +38,7 @@ class PatGrantsStream(GitHubOrgStream):
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = GRANT_TIMESTAMPS
     child_context_key = "pat_id"
+    verification_params = (("sort", "created_at"), ("direction", "asc"))  # pass 1: newest first
 
     @override
     def skips_without_permission(self) -> bool:
@@ -91,6 +92,18 @@ class PatGrantsStream(GitHubOrgStream):
             # ours caps this org's bookmark at the run's start, in the form records use.
             self.state_manager.write_replication_key_signpost(self.run_started_at, context=context)
         queries = self.plan(context)
+        if len(queries) == 1:  # a full read: the whole list, verified
+            self._query = queries[0]
+            yield from super().read_partition(context)
+        else:
+            yield from self._read_slices(context, queries)
+        if incremental:
+            self.get_context_state(context)[GRANTED_SINCE_KEY] = self.run_started_at
+
+    def _read_slices(
+        self, context: Context, queries: list[GrantQuery]
+    ) -> Iterable[dict[str, t.Any]]:
+        """An incremental read: grants used since the bookmark, then those granted since."""
         seen: set[int] = set()  # each grant at most once per run, across both slices
         for query in queries:
             self._query = query
@@ -101,11 +114,9 @@ class PatGrantsStream(GitHubOrgStream):
                         break  # newest-first: everything after this is older still
                     if grant["id"] in seen:
                         continue
-                elif len(queries) > 1:
+                else:
                     seen.add(grant["id"])
                 yield grant
-        if incremental:
-            self.get_context_state(context)[GRANTED_SINCE_KEY] = self.run_started_at
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
@@ -149,6 +160,7 @@ class PatRequestsStream(GitHubOrgStream):
     permission_name = "Personal access token requests: read"
     skip_setting = "skip_requests_without_permission"
     child_context_key = "pat_request_id"
+    verification_params = (("sort", "created_at"), ("direction", "asc"))
 
     @override
     def reads_whole_table(self) -> bool:

@@ -32,15 +32,27 @@ GRANTS_ONLY = catalog("pat_grants")
 
 
 def list_requests(
-    github: FakeGitHub, org: str | None = None, endpoint: str = "personal-access-tokens"
+    github: FakeGitHub,
+    org: str | None = None,
+    endpoint: str = "personal-access-tokens",
+    *,
+    verification: bool | None = False,
 ) -> list[LoggedRequest]:
+    """An org's list requests: by default the first pass only; `verification=True` only the
+    verification pass of a full read (oldest first); None both."""
     return [
         r
         for r in github.requests_log
         if r.method == "GET"
         and r.path.endswith(f"/{endpoint}")
         and (org is None or (r.org or "").lower() == org)
+        and (verification is None or is_verification(r) == verification)
     ]
+
+
+def is_verification(request: LoggedRequest) -> bool:
+    """A request of a full read's verification pass (the list read oldest first)."""
+    return request.query.get("direction") == ["asc"]
 
 
 def pages(n: int) -> int:

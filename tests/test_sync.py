@@ -133,13 +133,13 @@ def test_auth_token_mode_uses_the_token_as_given(github, app_config):
     assert run.error is None
     assert len(run.records()) == 120
     assert {r.auth_kind for r in github.requests_log} == {"installation"}
-    assert len(github.requests_log) == 2
+    assert len(github.requests_log) == 4  # 2 pages, and the full read's verification pass
 
 
 def test_tokens_are_reused_until_near_expiry_then_minted_again(github, app_config):
-    # Every response takes 5 virtual minutes and a token lives an hour, as on GitHub: 15 pages
-    # plus the installation lookup and the mints span 85+ minutes, so the first token must be
-    # renewed once. GitHub's clock runs 4 minutes ahead of ours: only a token renewed ahead of
+    # Every response takes 5 virtual minutes and a token lives an hour, as on GitHub: 15 pages,
+    # 15 more for the full read's verification pass, the installation lookup and the mints span
+    # 160+ minutes, so the first token must be renewed twice. GitHub's clock runs 4 minutes ahead of ours: only a token renewed ahead of
     # its expiry (not at it) is never refused.
     tap_class = on_virtual_clock(github, latency_seconds=300, github_ahead_seconds=240)
     github.add_org(generate_org("acme", 1500, seed=5))
@@ -149,8 +149,9 @@ def test_tokens_are_reused_until_near_expiry_then_minted_again(github, app_confi
     assert run.error is None
     assert len(run.records()) == 1500
     assert len(list_requests(github, "acme")) == 15
+    assert len(list_requests(github, "acme", verification=True)) == 15
     minted = [r for r in github.requests_log if r.path.endswith("/access_tokens")]
-    assert len(minted) == 2, "one token per hour of sync, renewed before it expires"
+    assert len(minted) == 3, "one token per hour of sync, renewed before it expires"
     assert not [r for r in github.requests_log if r.status == 401], "never used after expiry"
     lookups = [r for r in github.requests_log if r.path.endswith("/installation")]
     assert len(lookups) == 1, "the installation id is looked up once"
@@ -209,7 +210,8 @@ def test_progress_and_a_summary_line_per_org_are_logged(github, app_config, capl
     with caplog.at_level(logging.INFO):
         run = run_tap(app_config(), catalog=GRANTS_ONLY)
     assert run.error is None
-    assert "pat_grants org acme: done, 230 records, 3 requests" in caplog.text
+    assert "pat_grants org acme: done, 230 records, 6 requests" in caplog.text  # 3 + verification
+    assert "verification pass added 0" in caplog.text
     assert "New replication value is null" not in caplog.text
     assert "assumed to be unsorted" not in caplog.text
 
