@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from tests.fake_github.auth import AppKeys, AuthKind, InstallationTokens
 from tests.fake_github.data import new_org
 from tests.fake_github.faults import Faults
+from tests.fake_github.hostile import Hostile
 from tests.fake_github.queries import Filter, select
 from tests.fake_github.ratelimit import RateLimits
 
@@ -63,6 +64,7 @@ class World:
         self.tokens = InstallationTokens()
         self.rate_limits = RateLimits(rate_limit)
         self.faults = Faults()
+        self.hostile = Hostile()
         self.requests_log: list[LoggedRequest] = []
         self.server_errors: list[str] = []
         self._lock = threading.Lock()
