@@ -116,6 +116,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self._shape = RecordShape(self.schema, self.name, self.added_properties)
         self._guard = PageGuard(PER_PAGE)
         self._verifying = False
+        self._invalid_skipped: set[tuple[str, str, str]] = set()  # (org, id, field)
         drop_misleading_lines(self.logger)
         if self.parent_stream_type is not None and self.logger.getEffectiveLevel() > DEBUG:
             # The SDK logs "Beginning sync" for each parent row; the parent sums children up.
@@ -231,6 +232,12 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         line = self._invalid_line(row, invalid)
         if not self._tap.settings.skip_invalid_records:
             raise GitHubFatalError(line)
+        # A whole list is read twice (`read_whole_list`): a record is skipped once per run.
+        record_id = row.get("id") if isinstance(row, dict) else None
+        skipped = (self._org, repr(record_id), invalid.field)
+        if skipped in self._invalid_skipped:
+            return
+        self._invalid_skipped.add(skipped)
         self.logger.warning("%s; skipped (skip_invalid_records=true)", line.split("; nothing")[0])
         self._counts.invalid_skipped += 1
 

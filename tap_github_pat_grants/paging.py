@@ -35,10 +35,18 @@ class IncompleteListError(Exception):
     """A page or the list ended short of what GitHub's `Link` header promised."""
 
 
-def page_key(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A page's identity: its path and its query parameters in order-free form."""
+PageKey = tuple[str, tuple[tuple[str, str], ...], int]
+
+
+def page_key(url: str) -> PageKey:
+    """A page's identity: its path, its other query parameters in order-free form, its number.
+
+    The first page is asked for without `page`; GitHub's links name it `page=1`: the same page.
+    """
     parts = urlsplit(url)
-    return parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    others = tuple(sorted((name, value) for name, value in query if name != "page"))
+    return parts.path, others, page_number(url)
 
 
 def page_number(url: str) -> int:
@@ -56,7 +64,7 @@ class PageGuard:
     per_page: int
     accepted: int = 0
     first_announced: int | None = None
-    _seen: set[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
+    _seen: set[PageKey] = field(default_factory=set)
     _previous_ids: tuple[Any, ...] | None = None
 
     def check(self, url: str, links: Mapping[str, Any], rows: int, ids: list[Any]) -> None:
