@@ -261,6 +261,7 @@ class GitHubSession(requests.Session):
             parts = urlsplit(absolute)
             if parts[:2] != self._origin:
                 shown = f"{parts.scheme}://{parts.netloc}{parts.path}"  # never the query
+                resp.close()  # its body is unread: release the connection now, not at GC
                 raise RedirectRefusedError(resp.status_code, shown, resp)
         return target
 

@@ -53,7 +53,7 @@ class RecordShape:
         """
         try:
             page = self._page.decode(body)
-        except msgspec.ValidationError as error:
+        except msgspec.ValidationError:
             rows = msgspec.json.decode(body)  # a DecodeError here is a cut body: resent
             if not isinstance(rows, list):
                 return rows  # not a page at all: the caller's shape check says so

@@ -56,11 +56,19 @@ def add_orgs(github: FakeGitHub) -> None:
                 n,
                 f"{owner}{n % 7}",
                 access_granted_at=format_utc(_EPOCH_2024 + n * 60),
-                token_last_used_at=format_utc(_EPOCH_2024 + 86_400 * 100 + n * 60),
+                token_last_used_at=_last_used(n),
             )
             for n in range(1, count + 1)
         ]
         github.add_org(login, grants=grants)
+
+
+def _last_used(n: int) -> str:
+    return format_utc(_EPOCH_2024 + 86_400 * 100 + n * 60)
+
+
+# acme's newest use, as its bookmark after a complete read
+ACME_LAST_USED = _last_used(ACME_GRANTS).replace("Z", ".000Z")
 
 
 @dataclass
@@ -117,6 +125,12 @@ def list_pages(github: FakeGitHub, org: str = "globex") -> list[tuple[str, int]]
     return [(part, page) for part, _, page in asked(github, org)]
 
 
+def partitions(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """pat_grants' state partitions by org."""
+    found = state["bookmarks"]["pat_grants"]["partitions"]
+    return {partition["context"]["org"]: partition for partition in found}
+
+
 def assert_stopped(outcome: Outcome) -> str:
     """A stop: exit 1, one line at the end, no traceback, no version, globex's mark intact.
 
@@ -129,13 +143,12 @@ def assert_stopped(outcome: Outcome) -> str:
     assert outcome.last_line.startswith(prefix), outcome.last_line
     assert run.of_type("ACTIVATE_VERSION") == []
     assert run.records("sync_runs") == [], "a stopped run records no completed org"
-    previous = {p["context"]["org"]: p for p in PREVIOUS_STATE["bookmarks"]["pat_grants"]["partitions"]}
+    previous = partitions(PREVIOUS_STATE)
     assert run.states, "acme finished before globex: its STATE was written"
     for state in run.states:
-        partitions = {p["context"]["org"]: p for p in state["bookmarks"]["pat_grants"]["partitions"]}
-        assert partitions["globex"] == previous["globex"], "globex's bookmark did not move"
-    acme = {p["context"]["org"]: p for p in run.last_state["bookmarks"]["pat_grants"]["partitions"]}["acme"]  # type: ignore[index]
-    assert acme["replication_key_value"] == format_utc(_EPOCH_2024 + 86_400 * 100 + ACME_GRANTS * 60).replace("Z", ".000Z")
+        assert partitions(state)["globex"] == previous["globex"], "globex's bookmark moved"
+    acme = partitions(run.states[-1])["acme"]
+    assert acme["replication_key_value"] == ACME_LAST_USED
     assert acme["granted_since"] > OLD
     assert len(outcome.records("acme")) == ACME_GRANTS
     return outcome.last_line.removeprefix(prefix)

@@ -74,7 +74,10 @@ def test_a_page_repeating_the_previous_one_stops(globex, app_config, request):
     outcome = run(app_config(), state=PREVIOUS_STATE)
     line = assert_stopped(outcome)
     assert list_pages(globex) == [("used", 1), ("used", 2)]
-    assert line == f"org globex: {GLOBEX_LIST}: page 2 repeats the previous page; {STOPPED}{rid(globex)}"
+    assert (
+        line
+        == f"org globex: {GLOBEX_LIST}: page 2 repeats the previous page; {STOPPED}{rid(globex)}"
+    )
     assert len(outcome.records("globex")) == 100, "the repeated rows were not sent again"
     report(request.node.name, globex, outcome)
 
@@ -215,7 +218,7 @@ def test_json_of_the_wrong_shape_says_what_arrived(globex, app_config, request):
     assert list_pages(globex) == USED_1 * http_policy.MAX_TRIES
     assert line == (
         "org globex: GitHub kept sending JSON of the wrong shape: 200 application/json "
-        f"('{{\"total_count\": 450, \"items\": []}}') after 6 tries; {RERUN}{rid(globex)}"
+        f'(\'{{"total_count": 450, "items": []}}\') after 6 tries; {RERUN}{rid(globex)}'
     )
     report(request.node.name, globex, outcome)
 
@@ -303,16 +306,21 @@ def test_broken_records_can_be_skipped_each_logged_once_and_counted(globex, app_
     assert ids == set(range(1, GLOBEX_GRANTS + 1)) - set(broken_ids)
     assert len(outcome.records("globex")) == GLOBEX_GRANTS - len(broken_ids)
     for record_id, (_, _, problem) in zip(broken_ids, BROKEN.values(), strict=True):
-        shown = f"'{record_id}'" if record_id == 300 else str(record_id)  # noqa: PLR2004
+        shown = f"'{record_id}'" if record_id == 300 else str(record_id)
         warning = f"org globex: pat_grants: record id {shown}: {problem}; skipped (skip_invalid_records=true)"
         assert outcome.run.stderr.count(warning) == 1, warning
-    summary = [line for line in outcome.run.stderr.splitlines() if "pat_grants org globex: done" in line]
+    summary = [
+        line for line in outcome.run.stderr.splitlines() if "pat_grants org globex: done" in line
+    ]
     assert len(summary) == 1
     assert summary[0].endswith("; verification pass added 0; 6 invalid records skipped")
     rows = {r["org"]: r for r in outcome.run.records("sync_runs")}
     assert rows["globex"]["invalid_records_skipped"] == 6
     assert rows["acme"]["invalid_records_skipped"] == 0
-    assert list_pages(globex) == [*[("all", n) for n in range(1, 6)], *[("verify", n) for n in range(1, 6)]]
+    assert list_pages(globex) == [
+        *[("all", n) for n in range(1, 6)],
+        *[("verify", n) for n in range(1, 6)],
+    ]
     report(request.node.name, globex, outcome)
 
 
@@ -335,5 +343,5 @@ def test_a_stopped_full_read_sends_no_activate_version(globex, app_config, monke
     assert isinstance(stopped.error, GitHubFatalError)
     assert "org globex" in str(stopped.error)
     assert stopped.of_type("ACTIVATE_VERSION") == []
-    assert len([r for r in stopped.records() if r["org"] == "acme"]) == 40  # noqa: PLR2004
+    assert len([r for r in stopped.records() if r["org"] == "acme"]) == 40
     assert len([r for r in stopped.records() if r["org"] == "globex"]) < GLOBEX_GRANTS
