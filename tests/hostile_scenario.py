@@ -21,7 +21,7 @@ from tests.helpers import catalog
 from tests.tap_runner import TapRun, run_cli
 
 if TYPE_CHECKING:
-    from tests.fake_github import FakeGitHub
+    from tests.fake_github import FakeGitHub, LoggedRequest
 
 ACME_GRANTS = 40
 GLOBEX_GRANTS = 450
@@ -73,10 +73,11 @@ ACME_LAST_USED = _last_used(ACME_GRANTS).replace("Z", ".000Z")
 
 @dataclass
 class Outcome:
-    """One CLI run and how long it took."""
+    """One CLI run, how long it took, and what the fake GitHub was asked meanwhile."""
 
     run: TapRun
     seconds: float
+    requests: list[LoggedRequest]
 
     @property
     def last_line(self) -> str:
@@ -87,7 +88,9 @@ class Outcome:
         return [r for r in self.run.records() if r["org"] == org]
 
 
-def run(config: dict[str, Any], *, state: dict[str, Any] | None = None) -> Outcome:
+def run(
+    github: FakeGitHub, config: dict[str, Any], *, state: dict[str, Any] | None = None
+) -> Outcome:
     """The tap's real entry point, as Meltano runs it (INFO logging), backoff shortened."""
     started = time.monotonic()
     done = run_cli(
@@ -98,7 +101,12 @@ def run(config: dict[str, Any], *, state: dict[str, Any] | None = None) -> Outco
         transient_base_wait=BACKOFF_BASE_SECONDS,
         env={"LOGLEVEL": "INFO", "TAP_GITHUB_PAT_GRANTS_LOG_LEVEL": "INFO"},
     )
-    return Outcome(done, time.monotonic() - started)
+    return Outcome(done, time.monotonic() - started, list(github.requests_log))
+
+
+def app_calls(outcome: Outcome) -> int:
+    """Requests to the App's endpoints (installation lookups, token mints)."""
+    return len([r for r in outcome.requests if r.auth_kind == "jwt"])
 
 
 def asked(github: FakeGitHub, org: str = "globex") -> list[tuple[str, str, int]]:
@@ -150,6 +158,7 @@ def assert_stopped(outcome: Outcome) -> str:
     acme = partitions(run.states[-1])["acme"]
     assert acme["replication_key_value"] == ACME_LAST_USED
     assert acme["granted_since"] > OLD
+    assert app_calls(outcome) == 4, "per org: one installation lookup, one token"
     assert len(outcome.records("acme")) == ACME_GRANTS
     return outcome.last_line.removeprefix(prefix)
 
@@ -166,6 +175,7 @@ def assert_completed(outcome: Outcome) -> None:
     assert kinds.count("ACTIVATE_VERSION") == 1
     assert kinds.index("ACTIVATE_VERSION") > max(i for i, k in enumerate(kinds) if k == "RECORD")
     assert {r["status"] for r in run.records("sync_runs")} == {"complete"}
+    assert app_calls(outcome) == 4, "per org: one installation lookup, one token"
 
 
 def report(case: str, github: FakeGitHub, outcome: Outcome) -> None:
