@@ -224,11 +224,11 @@ def redirect_line(org: str, refused: RedirectRefusedError, api_url: str) -> str:
     )
 
 
-def redirect_loop_line(org: str, api_url: str) -> str:
+def redirect_loop_line(org: str, api_url: str, response: requests.Response | None) -> str:
     """The line when redirects went round in circles (or on for too long)."""
     return (
         f"org {org}: GitHub's answers kept redirecting (a loop, or too many hops) within "
-        f"{api_url}; check api_url and any proxy in between"
+        f"{api_url}; check api_url and any proxy in between{request_id(response)}"
     )
 
 

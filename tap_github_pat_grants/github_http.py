@@ -145,7 +145,8 @@ class GitHubHTTP:
     def _redirect_line(self, org: str, moved: Exception) -> str:
         if isinstance(moved, RedirectRefusedError):
             return redirect_line(org, moved, self._settings.api_url)
-        return redirect_loop_line(org, self._settings.api_url)
+        last = moved.response if isinstance(moved, requests.RequestException) else None
+        return redirect_loop_line(org, self._settings.api_url, last)
 
     def check(
         self, response: requests.Response, *, org: str, budget_key: str, expected: Expected

@@ -91,6 +91,8 @@ def invalid_record(error: msgspec.ValidationError) -> InvalidRecordError:
         problem = "null, but GitHub documents it as never null"
     elif problem.startswith("Expected `str` matching regex"):
         problem = "not an ISO 8601 date-time"
+    elif problem.startswith("Expected `"):  # e.g. "Expected `int`, got `str`"
+        problem = f"of the wrong type ({problem[0].lower()}{problem[1:]})"
     return InvalidRecordError(index, field, problem.replace("`", ""))
 
 

@@ -190,6 +190,14 @@ def report(case: str, github: FakeGitHub, outcome: Outcome) -> None:
         "seconds": round(outcome.seconds, 2),
         "exit": outcome.run.returncode,
         "last_line": outcome.last_line,
+        "globex_summary": next(
+            (
+                line
+                for line in outcome.run.stderr.splitlines()
+                if "pat_grants org globex: done" in line
+            ),
+            None,
+        ),
     }
     with Path(target).open("a") as out:
         out.write(json.dumps(line) + "\n")

@@ -182,7 +182,7 @@ def test_a_redirect_loop_stops_after_a_few_hops(globex, app_config, request):
     assert hops == [(GLOBEX_LIST, 1), (moved, 1), (GLOBEX_LIST, 1), (moved, 1)]
     assert line == (
         f"org globex: GitHub's answers kept redirecting (a loop, or too many hops) within "
-        f"{globex.url}; check api_url and any proxy in between"
+        f"{globex.url}; check api_url and any proxy in between{rid(globex)}"
     )
     report(request.node.name, globex, outcome)
 
@@ -273,7 +273,7 @@ def test_a_header_block_that_never_ends_is_cut_off(globex, app_config, request):
 
 BROKEN = {
     "timestamp": ({"token_last_used_at": "yesterday"}, (), "token_last_used_at is not an ISO 8601 date-time"),
-    "string_id": ({"id": "400"}, (), "id is Expected int, got str"),
+    "string_id": ({"id": "400"}, (), "id is of the wrong type (expected int, got str)"),
     "null_owner": ({"owner": None}, (), "owner is null, but GitHub documents it as never null"),
     "missing": ({}, ("access_granted_at",), "access_granted_at is missing, but GitHub documents it as always present"),
     "no_such_day": ({"token_expires_at": "2025-02-30T00:00:00Z"}, (), "token_expires_at is not an existing instant"),
