@@ -467,6 +467,11 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         for stream in (self, *self.child_streams):
             version = stream._stream_version  # noqa: SLF001
             if stream.selected and version is not None:
+                # A child with no parent to read this run never sent SCHEMA; a loader cannot
+                # version a stream it has not been told about, and the rows it still holds
+                # from earlier runs must go: SCHEMA first (sent at most once), then the version.
+                if stream is not self:
+                    stream._write_schema_message()  # noqa: SLF001
                 stream._write_activate_version_message(version)  # noqa: SLF001
 
     # The record path.

@@ -106,3 +106,22 @@ def test_a_deselected_stream_is_null_in_sync_runs(github, app_config):
     assert row["requests_read"] is None
     assert row["requests_records"] is None
     assert row["grant_repositories_read"] is None
+
+
+def test_a_child_stream_with_no_parent_to_read_is_told_its_schema_before_its_version(
+    github, app_config
+):
+    # Every grant reaches all repositories: no grant repository list is read this run, yet a
+    # complete full read must still version that table (rows from earlier runs are stale).
+    github.add_org(generate_org("acme", 30, n_requests=0, seed=87, subset_fraction=0.0))
+
+    run = run_tap(app_config(), catalog=EVERYTHING)
+
+    assert run.error is None
+    assert run.records("pat_grant_repositories") == []
+    kinds = [
+        m["type"]
+        for m in run.messages
+        if m.get("stream") == "pat_grant_repositories" and m["type"] != "STATE"
+    ]
+    assert kinds == ["SCHEMA", "ACTIVATE_VERSION"]
