@@ -71,6 +71,7 @@ def test_sync_runs_say_how_each_org_was_read(github, app_config):
     assert acme_row["grants_records"] == 230
     assert acme_row["grants_requests"] == 6  # 3 pages and the verification pass
     assert acme_row["grants_verification_added"] == 0
+    assert acme_row["requests_verification_added"] == 0  # one page: nothing to verify
     assert acme_row["grant_repositories_read"] == "full"
     assert acme_row["grant_repositories_records"] == sum(len(g.repositories) for g in subset)
     assert acme_row["requests_read"] == "full"
