@@ -14,6 +14,7 @@ that cannot belong to a list read front to back is caught here, per read of one 
 
 from __future__ import annotations
 
+import heapq
 import typing as t
 from array import array
 from bisect import bisect_left
@@ -107,6 +108,7 @@ def _extra_pages(announced: int) -> int:
 
 
 _INT64 = 2**63 - 1
+_RUN = 4096  # ids sorted at a time while filling
 
 
 class SeenIds:
@@ -118,20 +120,28 @@ class SeenIds:
 
     def __init__(self) -> None:
         """Empty; `add` during the first pass, `seal`, then look up and `add` what was missed."""
-        self._packed = array("q")
+        self._filling = array("q")  # the current run of ids, unsorted
+        self._runs: list[array[int]] = []  # full runs, each sorted
+        self._packed = array("q")  # every run merged, once sealed
         self._sealed = False
         self._others: set[object] = set()  # added after sealing, or not a 64-bit integer
 
     def add(self, row_id: object) -> None:
         """Remember one id."""
         if not self._sealed and _is_int64(row_id):
-            self._packed.append(t.cast("int", row_id))
+            self._filling.append(t.cast("int", row_id))
+            if len(self._filling) == _RUN:
+                self._runs.append(array("q", sorted(self._filling)))
+                self._filling = array("q")
         else:
             self._others.add(row_id)
 
     def seal(self) -> None:
         """The first pass is over: sort for lookups."""
-        self._packed = array("q", sorted(self._packed))
+        # Sorted in runs and merged, so no moment holds every id as a Python int.
+        self._runs.append(array("q", sorted(self._filling)))
+        self._packed = array("q", heapq.merge(*self._runs))
+        self._runs, self._filling = [], array("q")
         self._sealed = True
 
     def __contains__(self, row_id: object) -> bool:

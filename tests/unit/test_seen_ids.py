@@ -30,3 +30,14 @@ def test_ids_added_after_sealing_and_odd_ids_are_remembered():
     assert 2**64 in seen
     assert 8 in seen
     assert True not in seen
+
+
+def test_many_ids_sorted_in_runs_are_all_found():
+    ids = [(i * 7919) % 100_003 for i in range(1, 20_000)]  # more than one sorted run, shuffled
+    seen = SeenIds()
+    for row_id in ids:
+        seen.add(row_id)
+    seen.seal()
+
+    assert all(row_id in seen for row_id in ids)
+    assert sum(row_id in seen for row_id in range(100_003)) == len(set(ids))
