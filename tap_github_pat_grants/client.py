@@ -268,6 +268,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         if self.parent_stream_type is not None:
             yield from self._read_children_list(partition)
             return
+        self._tap.check_every_org_before_reading()
         if not self._version_decided:
             self.decide_table_version()
         state = self.get_context_state(partition)
@@ -338,13 +339,29 @@ class GitHubOrgStream(RESTStream[ParseResult]):
             line = suspended_line(org, installation.suspended_at)
             self._tap.run_ledger.skip_org(org, line, suspended=True)
             return False
-        if installation.permissions.get(self.permission_key) in {"read", "write"}:
+        missing = self.permission_missing(org)
+        if missing is None:
             return True
-        line = missing_permission_line(org, self.permission_name)
         if not self.skips_without_permission():
-            raise MissingPermissionError(line)
-        self._skip(line)
+            raise MissingPermissionError(missing)
+        self._skip(missing)
         return False
+
+    def permission_missing(self, org: str) -> str | None:
+        """The line when the App's installation on `org` lacks what this stream reads.
+
+        None when it has it, when the installation is suspended (skipped whole), or with a
+        ready token (only GitHub's answer can tell).
+        """
+        app = self._tap.credentials.app
+        if app is None:
+            return None
+        installation = app.installation(org)
+        if installation.suspended_at:
+            return None
+        if installation.permissions.get(self.permission_key) in {"read", "write"}:
+            return None
+        return missing_permission_line(org, self.permission_name)
 
     def _skip(self, line: str) -> None:
         names = (self.name, *(child.name for child in self.child_streams))

@@ -177,6 +177,18 @@ class RunLedger:
                 _skipped(counts),
             )
 
+    def log_run_summary(self) -> None:
+        """One line at the end of a run: how many orgs were read, failed, skipped, and which."""
+        by_status: dict[str, list[str]] = {"complete": [], "failed": [], "skipped": []}
+        for run in self._orgs.values():
+            by_status.setdefault(run.status, []).append(run.org)
+        parts = [f"{len(by_status['complete'])} complete"]
+        for status in ("failed", "skipped"):
+            orgs = by_status[status]
+            parts.append(f"{len(orgs)} {status}" + (f" ({', '.join(orgs)})" if orgs else ""))
+        level = logging.WARNING if by_status["failed"] else logging.INFO
+        logger.log(level, "Run done: %s; see sync_runs", ", ".join(parts))
+
     def rows(self) -> list[dict[str, Any]]:
         """One `sync_runs` row per organization this run read."""
         return [self._row(run) for run in self._orgs.values()]
