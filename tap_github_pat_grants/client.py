@@ -36,7 +36,12 @@ from tap_github_pat_grants.errors import (
 )
 from tap_github_pat_grants.github_http import Expected
 from tap_github_pat_grants.instants import to_utc_z
-from tap_github_pat_grants.paging import IncompleteListError, PageGuard, PagingLoopError
+from tap_github_pat_grants.paging import (
+    IncompleteListError,
+    PageGuard,
+    PagingLoopError,
+    SeenIds,
+)
 from tap_github_pat_grants.record_shapes import RecordShape
 from tap_github_pat_grants.run_record import StreamRead, Timer
 from tap_github_pat_grants.sdk_overrides import (
@@ -371,12 +376,13 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         before it disappears just as the cursor passes it, in the second only when one on its
         other side does. A list of one page is one answer: it has nothing to verify.
         """
-        seen = set()
+        seen = SeenIds()
         for row in self.request_records(context):
             seen.add(row.get("id"))
             yield row
         if self._guard.accepted <= 1:
             return
+        seen.seal()
         self._verifying = True
         try:
             for row in self.request_records(context):
@@ -467,6 +473,11 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         for stream in (self, *self.child_streams):
             version = stream._stream_version  # noqa: SLF001
             if stream.selected and version is not None:
+                # A child with no parent to read this run never sent SCHEMA; a loader cannot
+                # version a stream it has not been told about, and the rows it still holds
+                # from earlier runs must go: SCHEMA first (sent at most once), then the version.
+                if stream is not self:
+                    stream._write_schema_message()  # noqa: SLF001
                 stream._write_activate_version_message(version)  # noqa: SLF001
 
     # The record path.

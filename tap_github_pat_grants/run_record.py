@@ -205,6 +205,10 @@ class RunLedger:
             row[f"{prefix}_requests"] = counts.requests if read else None
         grants = run.streams.get("pat_grants", StreamRead())
         row["grants_verification_added"] = grants.verification_added if grants.read else None
+        requests_read = run.streams.get("pat_requests", StreamRead())
+        row["requests_verification_added"] = (
+            requests_read.verification_added if requests_read.read else None
+        )
         row["invalid_records_skipped"] = sum(c.invalid_skipped for c in run.streams.values())
         return row
 
