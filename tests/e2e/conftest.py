@@ -206,8 +206,8 @@ def postgres_schema(meltano: MeltanoProject, postgres_env: dict[str, str]) -> It
     schema = f"e2e_{uuid.uuid4().hex[:12]}"
     meltano.env.update(postgres_env)
     meltano.env["TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA"] = schema
-    meltano.env["DBT_SOURCE_SCHEMA"] = schema
-    meltano.env["DBT_TARGET_SCHEMA"] = f"{schema}_analytics"
+    meltano.env["DBT_POSTGRES_SOURCE_SCHEMA"] = schema  # the dbt-postgres settings (meltano.yml)
+    meltano.env["DBT_POSTGRES_TARGET_SCHEMA"] = f"{schema}_analytics"
     yield schema
     drops = [f"DROP SCHEMA IF EXISTS {name} CASCADE" for name in (schema, f"{schema}_analytics")]
     sql(postgres=True, schema=schema, statements=drops)
