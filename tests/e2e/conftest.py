@@ -140,14 +140,15 @@ class MeltanoProject:
         """Start `meltano ARGS...` in the background (the caller waits for it)."""
         log = self.logs / f"meltano-{len(self.runs) + 1}.log"
         self.runs.append(log)
-        return subprocess.Popen(
-            [self.meltano, *args],
-            cwd=REPO,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("w", encoding="utf-8"),
-            text=True,
-        )
+        with log.open("w", encoding="utf-8") as stderr:  # the child keeps its own descriptor
+            return subprocess.Popen(
+                [self.meltano, *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                text=True,
+            )
 
     def _run(self, args: tuple[str, ...]) -> tuple[subprocess.CompletedProcess[str], Path]:
         log = self.logs / f"meltano-{len(self.runs) + 1}.log"
