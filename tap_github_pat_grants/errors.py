@@ -165,6 +165,11 @@ def app_refusal_line(org: str, response: requests.Response, path: str) -> str:
             "GitHub rejected the App's JWT (401): app_id (App ID or Client ID) or "
             "private_key is wrong, or the key was revoked; copy both from the App's settings"
         )
+    elif status == HTTPStatus.NOT_FOUND and path.endswith("/access_tokens"):
+        what = (
+            "the GitHub App's installation is gone (404 on its token request): it was "
+            "uninstalled from the organization; install the App again or stop reading the org"
+        )
     elif status == HTTPStatus.NOT_FOUND and path.startswith("/orgs/"):
         what = (
             f"the GitHub App is not installed on organization {org!r} (or it does not exist, "

@@ -153,14 +153,13 @@ class Handler(BaseHTTPRequestHandler):
         world = self.server.world
         arrived = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         credential = authenticate(
             self.headers.get("Authorization"), world.app_keys, world.tokens, world.clock()
         )
         query = parse_qs(split.query, keep_blank_values=True)
-        request = Request(self.command, unquote(split.path), split.query, query, credential)
+        request = Request(self.command, unquote(split.path), split.query, query, credential, body)
         request_id = new_request_id()
         fault = world.faults.due(request.path)
         response, budget = self._decide(world, request, request_id, fault)
