@@ -41,10 +41,13 @@ class MissingPermissionError(GitHubFatalError):
 class TransientFaultError(Exception):
     """A fault that may pass (5xx, a dropped connection, a cut body): back off and resend."""
 
-    def __init__(self, reason: str, response: requests.Response | None = None) -> None:
-        """Say what happened, for the wait's log line and the give-up line."""
+    def __init__(
+        self, reason: str, response: requests.Response | None = None, *, url: str | None = None
+    ) -> None:
+        """Say what happened (and where, when no response arrived) for the lines about it."""
         super().__init__(reason)
         self.response = response
+        self.url = url if url is not None else (response.url if response is not None else None)
 
 
 class WaitRequestedError(TransientFaultError):
@@ -196,9 +199,20 @@ def gave_up_line(org: str, last: TransientFaultError | OSError, tries: int) -> s
     else:
         what = f"GitHub could not be reached ({type(last).__name__}); check api_url and the network"
     return (
-        f"org {org}: {what} after {tries} tries; the previous state is still valid, "
-        f"rerun later{request_id(response)}"
+        f"org {org}: {_path_of(last)}{what} after {tries} tries; the previous state is still "
+        f"valid, rerun later{request_id(response)}"
     )
+
+
+def _path_of(fault: TransientFaultError | OSError) -> str:
+    """`/orgs/acme/personal-access-tokens: ` for the start of a line: where it happened."""
+    if isinstance(fault, TransientFaultError):
+        url = fault.url or ""
+    else:
+        request = getattr(fault, "request", None)  # requests' exceptions carry the request
+        url = getattr(request, "url", None) or ""
+    path = urlsplit(str(url)).path
+    return f"{path}: " if path else ""
 
 
 def incomplete_line(org: str, short: TransientFaultError) -> str:

@@ -275,7 +275,7 @@ class GitHubSession(requests.Session):
             endless = _unending_head(error)
             if endless is None:
                 raise
-            raise TransientFaultError(endless) from None
+            raise TransientFaultError(endless, url=request.url) from None
         # requests has no public way to hand it a body read some other way: `_content` is
         # False until read, and `content` then returns what is put there.
         unread: object = response._content  # noqa: SLF001

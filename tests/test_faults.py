@@ -75,7 +75,9 @@ def test_retries_are_bounded_then_one_clear_line(github, app_config):
     run = run_tap(app_config(), catalog=GRANTS_ONLY)
     assert isinstance(run.error, GitHubFatalError)
     message = str(run.error)
-    assert message.startswith("org acme: GitHub kept answering 502 after 6 tries")
+    assert message.startswith(
+        "org acme: /orgs/acme/personal-access-tokens: GitHub kept answering 502 after 6 tries"
+    )
     assert "X-GitHub-Request-Id: " in message
     assert "\n" not in message
     assert len(list_requests(github, "acme")) == http_policy.MAX_TRIES

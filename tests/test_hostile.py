@@ -207,7 +207,7 @@ def test_an_html_page_every_time_says_what_arrived(globex, app_config, request):
     line = assert_stopped(outcome)
     assert list_pages(globex) == USED_1 * http_policy.MAX_TRIES
     assert line == (
-        "org globex: GitHub kept sending 200 text/html ('<!DOCTYPE html><html><head><title>"
+        "org globex: /orgs/globex/personal-access-tokens: GitHub kept sending 200 text/html ('<!DOCTYPE html><html><head><title>"
         "Network login required</title></head><body><h1') instead of GitHub's JSON "
         f"after 6 tries; {RERUN}{rid(globex)}"
     )
@@ -220,7 +220,7 @@ def test_json_of_the_wrong_shape_says_what_arrived(globex, app_config, request):
     line = assert_stopped(outcome)
     assert list_pages(globex) == USED_1 * http_policy.MAX_TRIES
     assert line == (
-        "org globex: GitHub kept sending JSON of the wrong shape: 200 application/json "
+        "org globex: /orgs/globex/personal-access-tokens: GitHub kept sending JSON of the wrong shape: 200 application/json "
         f'(\'{{"total_count": 450, "items": []}}\') after 6 tries; {RERUN}{rid(globex)}'
     )
     report(request.node.name, globex, outcome)
@@ -232,7 +232,7 @@ def test_a_trickling_body_is_cut_at_the_request_timeout(globex, app_config, requ
     line = assert_stopped(outcome)
     assert list_pages(globex) == USED_1 * http_policy.MAX_TRIES
     pattern = (
-        r"org globex: GitHub kept sending a body trickling in for over 1 s "
+        r"org globex: /orgs/globex/personal-access-tokens: GitHub kept sending a body trickling in for over 1 s "
         r"\(request_timeout_seconds; [\d,]+ bytes so far\) after 6 tries; "
         + re.escape(RERUN + rid(globex))
     )
@@ -253,7 +253,10 @@ def test_a_huge_body_is_cut_off(globex, app_config, request, announced):
         if announced
         else "a body of more than 16,777,216 bytes (cut off)"
     )
-    assert line == f"org globex: GitHub kept sending {what} after 6 tries; {RERUN}{rid(globex)}"
+    assert (
+        line
+        == f"org globex: /orgs/globex/personal-access-tokens: GitHub kept sending {what} after 6 tries; {RERUN}{rid(globex)}"
+    )
     report(request.node.name, globex, outcome)
 
 
@@ -263,7 +266,7 @@ def test_a_header_block_that_never_ends_is_cut_off(globex, app_config, request):
     line = assert_stopped(outcome)
     assert list_pages(globex) == USED_1 * http_policy.MAX_TRIES
     assert line == (
-        "org globex: GitHub kept sending a header block that did not end (got more than 100 "
+        "org globex: /orgs/globex/personal-access-tokens: GitHub kept sending a header block that did not end (got more than 100 "
         f"headers) after 6 tries; {RERUN}"
     )
     report(request.node.name, globex, outcome)
