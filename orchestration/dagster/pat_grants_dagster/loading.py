@@ -1,0 +1,35 @@
+"""One organization's load: its lock, then its own `meltano run` (what each step does)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pat_grants_dagster.org_lock import organization_lock
+from pat_grants_dagster.warehouse import catalog_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pat_grants_dagster.meltano import CommandResult, MeltanoProject
+
+
+def load_organization_alone(
+    meltano: MeltanoProject,
+    org: str,
+    *,
+    full_refresh: bool,
+    holder: str,
+    log: Callable[[str], None],
+) -> CommandResult:
+    """Hold the org's advisory lock and run its pipeline; raises OrganizationBusyError."""
+    state_id = meltano.state_id(org)
+    args, env = meltano.load_command(org, full_refresh=full_refresh)
+    with organization_lock(
+        meltano.database_url,
+        state_id,
+        holder=holder,
+        wait_seconds=meltano.lock_wait_seconds,
+        log=log,
+    ):
+        log(f"meltano {' '.join(args)} (state id {state_id})")
+        return meltano.run(*args, env=env, catalog=catalog_json())
