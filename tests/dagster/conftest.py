@@ -25,16 +25,16 @@ os.environ["PAT_GRANTS_ORG_RETRY_DELAY_SECONDS"] = "1"
 # TODO(dbt branch): the dbt step runs for real once meltano.yml has the dbt-postgres utility.
 os.environ["PAT_GRANTS_DBT_UTILITY"] = ""
 
-from tests.e2e.conftest import clean_environment, meltano_executable  # noqa: E402
-from tests.fake_github import FakeGitHub, generate_org  # noqa: E402
+from tests.e2e.conftest import clean_environment, meltano_executable
+from tests.fake_github import FakeGitHub, generate_org
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 LATENCY_SECONDS = 0.1
-# Six organizations of different sizes, a third of the grants `subset` (one request each).
-ORGS = {"org-a": 240, "org-b": 180, "org-c": 210, "org-d": 150, "org-e": 200, "org-f": 165}
+# Six organizations; half the grants `subset` (one request each): latency dominates a load.
+ORGS = {"org-a": 420, "org-b": 330, "org-c": 380, "org-d": 300, "org-e": 360, "org-f": 240}
 SEED = 13
 
 
@@ -47,7 +47,9 @@ def postgres_server() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def meltano_installed(postgres_server: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> str:
+def meltano_installed(
+    postgres_server: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> str:
     """`meltano install` once (plugin venvs under .meltano/, reused when already there)."""
     import subprocess
 
@@ -115,7 +117,7 @@ def warehouse(postgres_server: dict[str, str]) -> Iterator[Warehouse]:
 def github() -> Iterator[FakeGitHub]:
     with FakeGitHub(latency_seconds=LATENCY_SECONDS) as gh:
         for login, grants in ORGS.items():
-            gh.add_org(generate_org(login, grants, n_requests=3, seed=SEED, subset_fraction=0.34))
+            gh.add_org(generate_org(login, grants, n_requests=3, seed=SEED, subset_fraction=0.5))
         yield gh
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from tests.helpers import list_requests
@@ -68,4 +69,4 @@ def most_orgs_at_once(gh: FakeGitHub, orgs: list[str]) -> int:
 def closest_requests_seconds(gh: FakeGitHub, org: str) -> float:
     """The shortest gap between two requests of one org (one in flight: >= the latency)."""
     times = sorted(r.at for r in requests_of(gh, org))
-    return min(b - a for a, b in zip(times, times[1:]))
+    return min(b - a for a, b in itertools.pairwise(times))

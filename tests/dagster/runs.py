@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dagster import DagsterEventType, ReexecutionOptions, execute_job, reconstructable
-
 from pat_grants_dagster.definitions import pat_grants
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.dagster
 
 def _project(pipeline_env, wait_seconds):
     from pat_grants_dagster.meltano import MeltanoProject
+
     from tests.dagster.conftest import REPO
 
     return MeltanoProject(
@@ -29,13 +30,17 @@ def test_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipe
 
     meltano = _project(pipeline_env, wait_seconds=0)
     state_id = meltano.state_id("org-b")
-    with organization_lock(
-        meltano.database_url, state_id, holder="dagster run first org-b", wait_seconds=0, log=print
+    with (
+        organization_lock(
+            meltano.database_url,
+            state_id,
+            holder="dagster run first org-b",
+            wait_seconds=0,
+            log=print,
+        ),
+        pytest.raises(OrganizationBusyError) as busy,
     ):
-        with pytest.raises(OrganizationBusyError) as busy:
-            load_organization_alone(
-                meltano, "org-b", full_refresh=False, holder="second", log=print
-            )
+        load_organization_alone(meltano, "org-b", full_refresh=False, holder="second", log=print)
     assert str(busy.value).startswith(
         f"{state_id}: already being loaded by dagster run first org-b (since "
     )
@@ -46,13 +51,15 @@ def test_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipe
 
 def test_two_loads_of_an_org_started_at_once_run_one_after_the_other(pipeline_env, github):
     from pat_grants_dagster.loading import load_organization_alone
+    from pat_grants_dagster.warehouse import catalog_json
 
     meltano = _project(pipeline_env, wait_seconds=300)
+    catalog = catalog_json()
     results, waits = {}, []
 
     def load(name):
         results[name] = load_organization_alone(
-            meltano, "org-f", full_refresh=True, holder=name, log=waits.append
+            meltano, _task("org-f", catalog), holder=name, log=waits.append
         )
 
     github.reset_log()
@@ -70,6 +77,10 @@ def test_two_loads_of_an_org_started_at_once_run_one_after_the_other(pipeline_en
     assert len(lookups) == 2
     first, second = seen[: lookups[1]], seen[lookups[1] :]
     assert sorted(_asked(first)) == sorted(_asked(second))
+
+
+def _task(org, catalog):
+    return {"org": org, "full_refresh": True, "catalog": catalog}
 
 
 def _asked(requests):

@@ -30,7 +30,6 @@ from tests.dagster.runs import run_pipeline
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from tests.fake_github import FakeGitHub
 
@@ -43,7 +42,8 @@ MEASURED: dict[str, float] = {}
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterInstance]:
-    with DagsterInstance.local_temp(str(tmp_path_factory.mktemp("dagster-home"))) as dagster:
+    home = str(tmp_path_factory.mktemp("dagster-home"))
+    with DagsterInstance.local_temp(home, overrides={"telemetry": {"enabled": False}}) as dagster:
         yield dagster
 
 

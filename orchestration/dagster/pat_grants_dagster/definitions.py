@@ -10,7 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import Definitions, EnvVar, ScheduleDefinition, job, multiprocess_executor
+from dagster import (
+    Definitions,
+    EnvVar,
+    ExecutorDefinition,
+    ScheduleDefinition,
+    job,
+    multiprocess_executor,
+)
 
 from pat_grants_dagster.jobs import default_run_config, pipeline
 from pat_grants_dagster.meltano import MeltanoProject
@@ -28,9 +35,17 @@ meltano = MeltanoProject(
 )
 
 
+def _executor() -> ExecutorDefinition:
+    """One process per organization's step here; one pod per step on Kubernetes."""
+    if os.environ.get("PAT_GRANTS_EXECUTOR") == "k8s":
+        from dagster_k8s import k8s_job_executor  # noqa: PLC0415 (only in the k8s image)
+
+        return k8s_job_executor  # type: ignore[no-any-return]  # untyped without the extra
+    return multiprocess_executor
+
 
 @job(
-    executor_def=multiprocess_executor,
+    executor_def=_executor(),
     resource_defs={"meltano": meltano},
     config=default_run_config(),
     tags={"pipeline": "tap-github-pat-grants"},

@@ -28,11 +28,11 @@ from dagster import (
     op,
 )
 
-from pat_grants_dagster.meltano import CommandResult, MeltanoProject
 from pat_grants_dagster.loading import load_organization_alone
+from pat_grants_dagster.meltano import CommandResult, MeltanoProject
 from pat_grants_dagster.org_lock import OrganizationBusyError
 from pat_grants_dagster.organizations import list_organizations, mapping_key
-from pat_grants_dagster.warehouse import schema_messages
+from pat_grants_dagster.warehouse import catalog_json, schema_messages
 
 # Read at import, so every step process (which re-imports this module) has the same policy.
 ORG_RETRY_POLICY = RetryPolicy(
@@ -44,16 +44,20 @@ ORG_RETRY_POLICY = RetryPolicy(
 DEFAULT_PARALLEL_ORGS = int(os.environ.get("PAT_GRANTS_PARALLEL_ORGS", "4"))
 
 
-class OrganizationsConfig(Config):  # type: ignore[misc]
+class OrganizationsConfig(Config):
     """Which organizations this run loads, and which of them it reads whole."""
 
     only: list[str] = []  # noqa: RUF012 (Dagster config: an immutable default)
     full_refresh: list[str] = []  # noqa: RUF012 ("*": every organization of the run)
 
 
-def _failure(what: str, result: CommandResult) -> Failure:
-    return Failure(
-        description=f"{what}: meltano {' '.join(result.args)} exited {result.returncode}",
+def _raise_if_failed(what: str, result: CommandResult) -> None:
+    """A failed command fails its step with one line, and the log's last lines as metadata."""
+    if result.returncode == 0:
+        return
+    description = f"{what}: meltano {' '.join(result.args)} exited {result.returncode}"
+    raise Failure(
+        description=description,
         metadata={"log (last lines)": MetadataValue.text(result.tail)},
     )
 
@@ -62,9 +66,8 @@ def _failure(what: str, result: CommandResult) -> Failure:
 def prepare_warehouse(context: OpExecutionContext, meltano: MeltanoProject) -> None:
     """Migrate the system database and create the loader's tables, once, before any load."""
     result = meltano.run("invoke", meltano.loader, stdin=schema_messages())
-    if result.returncode != 0:
-        raise _failure("preparing the warehouse", result)
-    context.log.info(f"warehouse ready ({result.seconds:.1f} s)")
+    _raise_if_failed("preparing the warehouse", result)
+    context.log.info("warehouse ready (%.1f s)", result.seconds)
 
 
 @op(ins={"ready": In(Nothing)}, out=DynamicOut(dict))
@@ -75,9 +78,10 @@ def organizations(context: OpExecutionContext, config: OrganizationsConfig) -> A
         wanted = {org.lower() for org in config.only}
         orgs = [org for org in orgs if org in wanted] + sorted(wanted - set(orgs))
     full = {org.lower() for org in config.full_refresh}
-    context.log.info(f"{len(orgs)} organization(s): {', '.join(orgs)}")
+    catalog = catalog_json()  # once here, so the steps need not import the tap
+    context.log.info("%d organization(s): %s", len(orgs), ", ".join(orgs))
     for org in orgs:
-        task = {"org": org, "full_refresh": "*" in full or org in full}
+        task = {"org": org, "full_refresh": "*" in full or org in full, "catalog": catalog}
         yield DynamicOutput(task, mapping_key=mapping_key(org))
 
 
@@ -90,15 +94,13 @@ def load_organization(
     try:
         result = load_organization_alone(
             meltano,
-            org,
-            full_refresh=bool(task["full_refresh"]),
+            task,
             holder=f"dagster run {context.run_id[:8]} {org}",
             log=context.log.info,
         )
     except OrganizationBusyError as busy:
         raise Failure(description=str(busy)) from None
-    if result.returncode != 0:
-        raise _failure(f"org {org}", result)
+    _raise_if_failed(f"org {org}", result)
     for line in result.summaries:
         context.log.info(line)
     return {"org": org, "state_id": meltano.state_id(org), "seconds": round(result.seconds, 1)}
@@ -112,11 +114,10 @@ def build_models(
     if not meltano.dbt_utility:
         context.log.warning("dbt step disabled (PAT_GRANTS_DBT_UTILITY is empty)")
         return
-    context.log.info(f"dbt after {len(loads)} organization(s)")
+    context.log.info("dbt after %d organization(s)", len(loads))
     result = meltano.run("run", f"{meltano.dbt_utility}:build")
-    if result.returncode != 0:
-        raise _failure("dbt build", result)
-    context.log.info(f"dbt build done ({result.seconds:.1f} s)")
+    _raise_if_failed("dbt build", result)
+    context.log.info("dbt build done (%.1f s)", result.seconds)
 
 
 def pipeline() -> None:

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pat_grants_dagster.org_lock import organization_lock
-from pat_grants_dagster.warehouse import catalog_json
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from pat_grants_dagster.meltano import CommandResult, MeltanoProject
 
 
 def load_organization_alone(
     meltano: MeltanoProject,
-    org: str,
+    task: Mapping[str, Any],
     *,
-    full_refresh: bool,
     holder: str,
     log: Callable[[str], None],
 ) -> CommandResult:
-    """Hold the org's advisory lock and run its pipeline; raises OrganizationBusyError."""
+    """Hold the org's advisory lock and run its pipeline; raises OrganizationBusyError.
+
+    `task`: `org`, `full_refresh` and `catalog` (the tap's, made once per Dagster run).
+    """
+    org = str(task["org"])
     state_id = meltano.state_id(org)
-    args, env = meltano.load_command(org, full_refresh=full_refresh)
+    args, env = meltano.load_command(org, full_refresh=bool(task["full_refresh"]))
     with organization_lock(
         meltano.database_url,
         state_id,
@@ -32,4 +34,4 @@ def load_organization_alone(
         log=log,
     ):
         log(f"meltano {' '.join(args)} (state id {state_id})")
-        return meltano.run(*args, env=env, catalog=catalog_json())
+        return meltano.run(*args, env=env, catalog=str(task["catalog"]).encode())

@@ -39,7 +39,7 @@ class CommandResult:
     summaries: tuple[str, ...]  # the tap's per-stream summary lines
 
 
-class MeltanoProject(ConfigurableResource):  # type: ignore[misc]
+class MeltanoProject(ConfigurableResource):  # type: ignore[type-arg]  # Dagster: used bare
     """Where the project is, which pipeline to run, and how to share state and locks."""
 
     project_dir: str
@@ -68,7 +68,9 @@ class MeltanoProject(ConfigurableResource):  # type: ignore[misc]
         With `catalog`, the extractor uses it (Meltano's `catalog` extra) instead of running
         its discovery again: Meltano caches discovery in the system folder, which is new here.
         """
-        installed = Path(os.environ.get("MELTANO_SYS_DIR_ROOT") or Path(self.project_dir, ".meltano"))
+        installed = Path(
+            os.environ.get("MELTANO_SYS_DIR_ROOT") or Path(self.project_dir, ".meltano")
+        )
         sys_dir = Path(tempfile.mkdtemp(prefix="meltano-sys-"))
         try:
             for name in INSTALLED_PLUGIN_DIRS:
@@ -110,7 +112,9 @@ class MeltanoProject(ConfigurableResource):  # type: ignore[misc]
             summaries=tuple(match.group(1).strip() for match in _SUMMARY.finditer(text)),
         )
 
-    def load_command(self, org: str, *, full_refresh: bool) -> tuple[tuple[str, ...], dict[str, str]]:
+    def load_command(
+        self, org: str, *, full_refresh: bool
+    ) -> tuple[tuple[str, ...], dict[str, str]]:
         """The `meltano run` of one organization alone, and the settings it runs with.
 
         Table-wide versioning is off: a full read of one organization must not mark the other

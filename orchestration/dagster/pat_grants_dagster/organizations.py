@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 
-from tap_github_pat_grants.tap import TapGitHubPatGrants
-
 # GitHub logins are letters, digits and single hyphens; Dagster mapping keys allow no hyphen.
 _MAPPING_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
 def list_organizations() -> list[str]:
     """The organizations to load, listed ones first, then discovered ones by login."""
+    # Imported here: the steps that only run Meltano need not import the SDK.
+    from tap_github_pat_grants.tap import TapGitHubPatGrants  # noqa: PLC0415
+
     tap = TapGitHubPatGrants(parse_env_config=True)
     return [target.org for target in tap.organizations]
 

@@ -11,21 +11,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tap_github_pat_grants.tap import TapGitHubPatGrants
-
 
 def catalog() -> dict[str, Any]:
     """The tap's catalog, as `--discover` prints it (discovery makes no request to GitHub)."""
+    from tap_github_pat_grants.tap import TapGitHubPatGrants  # noqa: PLC0415 (see organizations)
+
     # Discovery needs no credentials; these values only satisfy the config schema.
     tap = TapGitHubPatGrants(
         config={"organizations": ["-"], "auth_token": "-"}, validate_config=False
     )
-    return tap.catalog_dict
+    return dict(tap.catalog_dict)
 
 
-def catalog_json() -> bytes:
+def catalog_json() -> str:
     """The catalog as the file Meltano's `catalog` extra points at."""
-    return json.dumps(catalog()).encode()
+    return json.dumps(catalog())
 
 
 def schema_messages() -> bytes:
