@@ -1,15 +1,17 @@
-"""Run the analysis SQL files against the warehouse; print each result as a table (or JSON).
+"""Run SQL (statements or files) against the warehouse; print each result as a table (or JSON).
 
-Run it with the loader's own Python, which has the right driver (and, for DuckDB, the version
-that wrote the file: 1.2.2, pinned beside target-duckdb 0.8.0):
+Run it with the loader's own Python, which has the right driver (and, for DuckDB, a version
+that reads the file: 1.2.2 or newer; target-duckdb's venv has 1.2.2):
 
     .meltano/loaders/target-duckdb/venv/bin/python demo/query.py \
-        --duckdb output/warehouse.duckdb analysis/never_expire.sql
-    .meltano/loaders/target-postgres/venv/bin/python demo/query.py --postgres analysis/*.sql
+        --duckdb output/warehouse.duckdb --schema github_pat_grants_analytics \
+        --sql "select * from grants_never_expire"
+    .meltano/loaders/target-postgres/venv/bin/python demo/query.py --postgres \
+        --schema github_pat_grants_analytics --sql "select * from grants_write_or_admin"
 
-With --postgres, `analysis/NAME.sql` is swapped for `analysis/postgres/NAME.sql` when that
-exists (PostgreSQL walks JSON objects differently). The connection then comes from the PG*
-environment variables, as for psql.
+With --postgres, a file `DIR/NAME.sql` is swapped for `DIR/postgres/NAME.sql` when that exists
+(for the odd query whose dialect differs). The connection then comes from the PG* environment
+variables, as for psql.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end on a fresh machine with only Python (>= 3.10), against a LOCAL FAKE
 # GitHub: venv -> project + Meltano -> `meltano install` -> fake GitHub with two generated
-# organizations -> `meltano run tap-github-pat-grants target-duckdb` -> a short governance report.
+# organizations -> `meltano run tap-github-pat-grants target-duckdb dbt-duckdb:build` -> a
+# governance report from the dbt models -> a grant revoked at the fake GitHub -> a full refresh
+# -> the report and `current_grants` without it, and the snapshot saying when it went.
 #
 #   bash demo/run.sh
 #
@@ -51,8 +53,10 @@ say "starting the FAKE GitHub (local demo)"
 orgs=()
 for org in ${DEMO_ORGS:-acme=300 globex=250}; do orgs+=(--org "$org"); done
 rm -f "$work/tap-config.json"
+rm -rf "$work/control" && mkdir -p "$work/control"
 python -m tests.fake_github "${orgs[@]}" --requests "${DEMO_REQUESTS:-40}" \
   --seed "${DEMO_SEED:-1}" --port 0 --write-config "$work/tap-config.json" \
+  --control-dir "$work/control" \
   > "$work/fake-github.log" 2>&1 &
 fake_pid=$!
 trap 'kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null || true' EXIT
@@ -74,27 +78,47 @@ print("export TAP_GITHUB_PAT_GRANTS_ORGANIZATIONS=" + shlex.quote(json.dumps(con
 PY
 )"
 
-say "meltano run tap-github-pat-grants target-duckdb   (log: demo/.work/meltano-run.log)"
-run_started=$SECONDS
-"$meltano" run tap-github-pat-grants target-duckdb > "$work/meltano-run.log" 2>&1 \
-  || { tail -n 30 "$work/meltano-run.log"; exit 1; }
-echo "    pipeline took $((SECONDS - run_started))s"
+# One line per step here; every plugin's INFO log goes to demo/.work/*.log.
+pipeline() {  # $1: log name, then `meltano run` arguments
+  local log=$work/$1.log; shift
+  local started=$SECONDS dbt_seconds
+  "$meltano" run "$@" > "$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
+  dbt_seconds=$(grep -o 'Finished running .*(\([0-9.]*s\))' "$log" | grep -o '([0-9.]*s)' | tr -d '()' | tail -n 1)
+  echo "    took $((SECONDS - started))s, of which dbt build ${dbt_seconds:-?} (log: demo/.work/$(basename "$log"))"
+}
+report() {
+  # duckdb 1.2.2 wrote the file; target-duckdb's own venv has it (any duckdb >= 1.2.2 reads it).
+  .meltano/loaders/target-duckdb/venv/bin/python demo/report.py --duckdb "$TARGET_DUCKDB_FILEPATH" "$@"
+}
 
-say "governance report (LOCAL DEMO data) from $TARGET_DUCKDB_FILEPATH"
-# duckdb 1.2.2 wrote the file, so duckdb 1.2.2 (target-duckdb's own venv) reads it.
-.meltano/loaders/target-duckdb/venv/bin/python demo/query.py --duckdb "$TARGET_DUCKDB_FILEPATH" \
-  --max-rows 8 \
-  --sql "select org, count(*) as grants,
-           count(*) filter (where repository_selection = 'all') as all_repositories,
-           count(*) filter (where token_expires_at is null) as never_expire,
-           count(*) filter (where token_expired) as expired,
-           (select count(*) from pat_requests r where r.org = g.org) as pending_requests
-         from pat_grants g group by org order by org" \
-  analysis/write_or_admin_access.sql analysis/unused_90_days.sql
+say "meltano run tap-github-pat-grants target-duckdb dbt-duckdb:build"
+pipeline meltano-run tap-github-pat-grants target-duckdb dbt-duckdb:build
+
+say "governance report (LOCAL DEMO data), from the dbt models in $TARGET_DUCKDB_FILEPATH"
+report
+
+# A revocation flowing through: the first write/admin grant whose token has not expired.
+grant=$(.meltano/loaders/target-duckdb/venv/bin/python - "$TARGET_DUCKDB_FILEPATH" <<'PY'
+import sys, duckdb
+c = duckdb.connect(sys.argv[1], read_only=True)
+print(*c.execute("select org, grant_id from github_pat_grants_analytics.grants_write_or_admin"
+                 " where not is_expired order by org, grant_id limit 1").fetchone())
+PY
+)
+say "revoking grant ${grant/ //} at the FAKE GitHub (as an org owner would), then a full refresh"
+rm -f "$work/control/revoked"
+echo "$grant" > "$work/control/revoke"
+for _ in $(seq 1 50); do [[ -f $work/control/revoked ]] && break; sleep 0.1; done
+sed 's/^/    fake GitHub: /' "$work/control/revoked"
+pipeline meltano-full-refresh --full-refresh tap-github-pat-grants target-duckdb dbt-duckdb:build
+
+say "the report again: grant ${grant/ //} is gone, and the snapshot says when"
+report --max-rows 3 --grant "${grant/ //}"
 
 say "done in ${SECONDS}s (the fake GitHub stops now)"
 cat <<EOF
-    Every question:  .meltano/loaders/target-duckdb/venv/bin/python demo/query.py \\
-                       --duckdb $TARGET_DUCKDB_FILEPATH analysis/*.sql
-    Real GitHub:     see README.md ("The same against real GitHub").
+    Query the models: .meltano/loaders/target-duckdb/venv/bin/python demo/query.py \\
+                        --duckdb $TARGET_DUCKDB_FILEPATH --schema github_pat_grants_analytics \\
+                        --sql 'select * from grants_write_or_admin'
+    Real GitHub:      see README.md ("The same against real GitHub").
 EOF

@@ -25,6 +25,13 @@ step "Meltano $meltano_version (.tools/meltano)"
 .tools/meltano/bin/python -m pip install --quiet "meltano[postgres]==$meltano_version"
 export MELTANO_BIN="$PWD/.tools/meltano/bin/meltano"
 
+step "Meltano plugins: the tap, the loaders and the dbt utilities (.meltano/)"
+# The e2e tests run them (dbt's own tests too, in `dbt-duckdb:build` / `dbt-postgres:build`).
+install_dir=$(mktemp -d)
+MELTANO_DATABASE_URI="sqlite:///$install_dir/meltano.db" MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
+  .tools/meltano/bin/meltano install > "$install_dir/install.log" 2>&1 \
+  || { tail -n 40 "$install_dir/install.log"; exit 1; }
+
 step "Dagster code location (.tools/dagster)"
 [[ -x .tools/dagster/bin/python ]] || "$python" -m venv .tools/dagster
 .tools/dagster/bin/python -m pip install --quiet --upgrade pip

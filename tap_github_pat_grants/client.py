@@ -36,7 +36,12 @@ from tap_github_pat_grants.errors import (
 )
 from tap_github_pat_grants.github_http import Expected
 from tap_github_pat_grants.instants import to_utc_z
-from tap_github_pat_grants.paging import IncompleteListError, PageGuard, PagingLoopError
+from tap_github_pat_grants.paging import (
+    IncompleteListError,
+    PageGuard,
+    PagingLoopError,
+    SeenIds,
+)
 from tap_github_pat_grants.record_shapes import RecordShape
 from tap_github_pat_grants.run_record import StreamRead, Timer
 from tap_github_pat_grants.sdk_overrides import (
@@ -116,6 +121,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self._shape = RecordShape(self.schema, self.name, self.added_properties)
         self._guard = PageGuard(PER_PAGE)
         self._verifying = False
+        self._invalid_skipped: set[tuple[str, str, str]] = set()  # (org, id, field)
         drop_misleading_lines(self.logger)
         if self.parent_stream_type is not None and self.logger.getEffectiveLevel() > DEBUG:
             # The SDK logs "Beginning sync" for each parent row; the parent sums children up.
@@ -231,6 +237,12 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         line = self._invalid_line(row, invalid)
         if not self._tap.settings.skip_invalid_records:
             raise GitHubFatalError(line)
+        # A whole list is read twice (`read_whole_list`): a record is skipped once per run.
+        record_id = row.get("id") if isinstance(row, dict) else None
+        skipped = (self._org, repr(record_id), invalid.field)
+        if skipped in self._invalid_skipped:
+            return
+        self._invalid_skipped.add(skipped)
         self.logger.warning("%s; skipped (skip_invalid_records=true)", line.split("; nothing")[0])
         self._counts.invalid_skipped += 1
 
@@ -263,6 +275,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         if self.parent_stream_type is not None:
             yield from self._read_children_list(partition)
             return
+        self._tap.check_every_org_before_reading()
         if not self._version_decided:
             self.decide_table_version()
         state = self.get_context_state(partition)
@@ -333,13 +346,29 @@ class GitHubOrgStream(RESTStream[ParseResult]):
             line = suspended_line(org, installation.suspended_at)
             self._tap.run_ledger.skip_org(org, line, suspended=True)
             return False
-        if installation.permissions.get(self.permission_key) in {"read", "write"}:
+        missing = self.permission_missing(org)
+        if missing is None:
             return True
-        line = missing_permission_line(org, self.permission_name)
         if not self.skips_without_permission():
-            raise MissingPermissionError(line)
-        self._skip(line)
+            raise MissingPermissionError(missing)
+        self._skip(missing)
         return False
+
+    def permission_missing(self, org: str) -> str | None:
+        """The line when the App's installation on `org` lacks what this stream reads.
+
+        None when it has it, when the installation is suspended (skipped whole), or with a
+        ready token (only GitHub's answer can tell).
+        """
+        app = self._tap.credentials.app
+        if app is None:
+            return None
+        installation = app.installation(org)
+        if installation.suspended_at:
+            return None
+        if installation.permissions.get(self.permission_key) in {"read", "write"}:
+            return None
+        return missing_permission_line(org, self.permission_name)
 
     def _skip(self, line: str) -> None:
         names = (self.name, *(child.name for child in self.child_streams))
@@ -371,12 +400,13 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         before it disappears just as the cursor passes it, in the second only when one on its
         other side does. A list of one page is one answer: it has nothing to verify.
         """
-        seen = set()
+        seen = SeenIds()
         for row in self.request_records(context):
             seen.add(row.get("id"))
             yield row
         if self._guard.accepted <= 1:
             return
+        seen.seal()
         self._verifying = True
         try:
             for row in self.request_records(context):
@@ -467,6 +497,11 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         for stream in (self, *self.child_streams):
             version = stream._stream_version  # noqa: SLF001
             if stream.selected and version is not None:
+                # A child with no parent to read this run never sent SCHEMA; a loader cannot
+                # version a stream it has not been told about, and the rows it still holds
+                # from earlier runs must go: SCHEMA first (sent at most once), then the version.
+                if stream is not self:
+                    stream._write_schema_message()  # noqa: SLF001
                 stream._write_activate_version_message(version)  # noqa: SLF001
 
     # The record path.

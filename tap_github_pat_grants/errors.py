@@ -165,6 +165,11 @@ def app_refusal_line(org: str, response: requests.Response, path: str) -> str:
             "GitHub rejected the App's JWT (401): app_id (App ID or Client ID) or "
             "private_key is wrong, or the key was revoked; copy both from the App's settings"
         )
+    elif status == HTTPStatus.NOT_FOUND and path.endswith("/access_tokens"):
+        what = (
+            "the GitHub App's installation is gone (404 on its token request): it was "
+            "uninstalled from the organization; install the App again or stop reading the org"
+        )
     elif status == HTTPStatus.NOT_FOUND and path.startswith("/orgs/"):
         what = (
             f"the GitHub App is not installed on organization {org!r} (or it does not exist, "
@@ -224,11 +229,11 @@ def redirect_line(org: str, refused: RedirectRefusedError, api_url: str) -> str:
     )
 
 
-def redirect_loop_line(org: str, api_url: str) -> str:
+def redirect_loop_line(org: str, api_url: str, response: requests.Response | None) -> str:
     """The line when redirects went round in circles (or on for too long)."""
     return (
         f"org {org}: GitHub's answers kept redirecting (a loop, or too many hops) within "
-        f"{api_url}; check api_url and any proxy in between"
+        f"{api_url}; check api_url and any proxy in between{request_id(response)}"
     )
 
 

@@ -13,6 +13,7 @@ it: that loop logs every retry at ERROR with the request URL, jitters GitHub's e
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import time
@@ -144,7 +145,8 @@ class GitHubHTTP:
     def _redirect_line(self, org: str, moved: Exception) -> str:
         if isinstance(moved, RedirectRefusedError):
             return redirect_line(org, moved, self._settings.api_url)
-        return redirect_loop_line(org, self._settings.api_url)
+        last = moved.response if isinstance(moved, requests.RequestException) else None
+        return redirect_loop_line(org, self._settings.api_url, last)
 
     def check(
         self, response: requests.Response, *, org: str, budget_key: str, expected: Expected
@@ -260,13 +262,20 @@ class GitHubSession(requests.Session):
             parts = urlsplit(absolute)
             if parts[:2] != self._origin:
                 shown = f"{parts.scheme}://{parts.netloc}{parts.path}"  # never the query
+                resp.close()  # its body is unread: release the connection now, not at GC
                 raise RedirectRefusedError(resp.status_code, shown, resp)
         return target
 
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """Send, then read the body in chunks within the size and time bounds."""
         kwargs["stream"] = True
-        response = super().send(request, **kwargs)
+        try:
+            response = super().send(request, **kwargs)
+        except requests.exceptions.ConnectionError as error:
+            endless = _unending_head(error)
+            if endless is None:
+                raise
+            raise TransientFaultError(endless) from None
         # requests has no public way to hand it a body read some other way: `_content` is
         # False until read, and `content` then returns what is put there.
         unread: object = response._content  # noqa: SLF001
@@ -303,3 +312,17 @@ class GitHubSession(requests.Session):
             if size > MAX_BODY_BYTES or time.monotonic() > deadline:
                 response.close()
         return b"".join(chunks)
+
+
+def _unending_head(error: requests.exceptions.ConnectionError) -> str | None:
+    """What arrived, when http.client gave up on a header block (too many or too long lines).
+
+    requests reports it as a connection error, which would read "could not be reached".
+    """
+    cause = error.args[0] if error.args else None
+    if not isinstance(cause, urllib3.exceptions.ProtocolError) or len(cause.args) < 2:  # noqa: PLR2004
+        return None
+    inner = cause.args[1]
+    if isinstance(inner, http.client.HTTPException) and str(inner).startswith("got more than"):
+        return f"a header block that did not end ({inner})"
+    return None

@@ -7,10 +7,11 @@ timestamp the tap emits or stores is `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 _FIXED_FORM_LENGTH = 24  # len("2023-11-16T15:47:09.000Z")
 _SECONDS_FORM_LENGTH = 20  # len("2023-11-16T15:47:09Z")
+_DAY_IN_EVERY_MONTH = "28"  # a later day may not exist in its month: checked, not assumed
 
 
 def to_utc_z(value: str | None) -> str | None:
@@ -18,6 +19,8 @@ def to_utc_z(value: str | None) -> str | None:
     if value is None:
         return None
     if value[-1:] == "Z":
+        if value[8:10] > _DAY_IN_EVERY_MONTH:
+            date.fromisoformat(value[:10])  # Feb 30 is no instant: raises ValueError
         if len(value) == _FIXED_FORM_LENGTH and value[19] == ".":
             return value  # already in the fixed form
         if len(value) == _SECONDS_FORM_LENGTH:

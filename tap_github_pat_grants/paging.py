@@ -14,6 +14,10 @@ that cannot belong to a list read front to back is caught here, per read of one 
 
 from __future__ import annotations
 
+import heapq
+import typing as t
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -35,10 +39,18 @@ class IncompleteListError(Exception):
     """A page or the list ended short of what GitHub's `Link` header promised."""
 
 
-def page_key(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A page's identity: its path and its query parameters in order-free form."""
+PageKey = tuple[str, tuple[tuple[str, str], ...], int]
+
+
+def page_key(url: str) -> PageKey:
+    """A page's identity: its path, its other query parameters in order-free form, its number.
+
+    The first page is asked for without `page`; GitHub's links name it `page=1`: the same page.
+    """
     parts = urlsplit(url)
-    return parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    others = tuple(sorted((name, value) for name, value in query if name != "page"))
+    return parts.path, others, page_number(url)
 
 
 def page_number(url: str) -> int:
@@ -56,7 +68,7 @@ class PageGuard:
     per_page: int
     accepted: int = 0
     first_announced: int | None = None
-    _seen: set[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
+    _seen: set[PageKey] = field(default_factory=set)
     _previous_ids: tuple[Any, ...] | None = None
 
     def check(self, url: str, links: Mapping[str, Any], rows: int, ids: list[Any]) -> None:
@@ -101,3 +113,54 @@ class PageGuard:
 
 def _extra_pages(announced: int) -> int:
     return max(EXTRA_PAGES_MIN, announced // EXTRA_PAGES_SHARE)
+
+
+_INT64 = 2**63 - 1
+_RUN = 4096  # ids sorted at a time while filling
+
+
+class SeenIds:
+    """The ids a list's first pass emitted, kept compact for its verification pass.
+
+    A Python set of 100,000 ids costs ~7 MiB (int objects and hash slots); ids packed in an
+    array cost 8 bytes each and are looked up by bisection once the first pass is sealed.
+    """
+
+    def __init__(self) -> None:
+        """Empty; `add` during the first pass, `seal`, then look up and `add` what was missed."""
+        self._filling = array("q")  # the current run of ids, unsorted
+        self._runs: list[array[int]] = []  # full runs, each sorted
+        self._packed = array("q")  # every run merged, once sealed
+        self._sealed = False
+        self._others: set[object] = set()  # added after sealing, or not a 64-bit integer
+
+    def add(self, row_id: object) -> None:
+        """Remember one id."""
+        if not self._sealed and _is_int64(row_id):
+            self._filling.append(t.cast("int", row_id))
+            if len(self._filling) == _RUN:
+                self._runs.append(array("q", sorted(self._filling)))
+                self._filling = array("q")
+        else:
+            self._others.add(row_id)
+
+    def seal(self) -> None:
+        """The first pass is over: sort for lookups."""
+        # Sorted in runs and merged, so no moment holds every id as a Python int.
+        self._runs.append(array("q", sorted(self._filling)))
+        self._packed = array("q", heapq.merge(*self._runs))
+        self._runs, self._filling = [], array("q")
+        self._sealed = True
+
+    def __contains__(self, row_id: object) -> bool:
+        """Whether this id was added (lookups of packed ids need `seal` first)."""
+        if row_id in self._others:
+            return True
+        if not _is_int64(row_id):
+            return False
+        place = bisect_left(self._packed, t.cast("int", row_id))
+        return place < len(self._packed) and self._packed[place] == row_id
+
+
+def _is_int64(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value <= _INT64

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 # GitHub's timestamps: `2023-11-16T08:47:09.000-07:00`, `...Z`, with or without fractions.
-ISO_8601 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"
+# Each field within its range (month 13 or hour 24 is no instant); a day past the month's end
+# (Feb 30) is caught where the timestamp is normalised (`instants.to_utc_z`).
+ISO_8601 = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"
+)
 _DATE_TIME = Annotated[str, msgspec.Meta(pattern=ISO_8601)]
 _SCALARS: dict[str, Any] = {"integer": int, "string": str, "boolean": bool, "number": float}
 _PATH_INDEX = re.compile(r"^\$(?:\[(\d+)\])?\.?(.*)$")
@@ -48,12 +53,13 @@ class RecordShape:
         """
         try:
             page = self._page.decode(body)
-        except msgspec.ValidationError as error:
+        except msgspec.ValidationError:
             rows = msgspec.json.decode(body)  # a DecodeError here is a cut body: resent
             if not isinstance(rows, list):
                 return rows  # not a page at all: the caller's shape check says so
             self.rows_sent = len(rows)
-            on_invalid(rows[invalid_record(error).index], invalid_record(error))
+            # Row by row, so each broken row is reported once (the page's error names only
+            # the first) and the valid ones are kept.
             return [checked for row in rows if (checked := self._checked(row, on_invalid))]
         self.rows_sent = len(page)
         return page
@@ -72,7 +78,8 @@ def invalid_record(error: msgspec.ValidationError) -> InvalidRecordError:
     """Where a decode failed: `... - at $[3].owner.id` in a page, `... - at $.id` in a record."""
     text = str(error)
     problem, _, where = text.partition(" - at `")
-    match = _PATH_INDEX.match(where.rstrip("`"))
+    # A record converted on its own names no place for a problem of the record itself.
+    match = _PATH_INDEX.match(where.rstrip("`") or "$")
     if match is None:
         return InvalidRecordError(-1, "", problem)
     index, field = int(match.group(1) or -1), match.group(2)
@@ -84,6 +91,8 @@ def invalid_record(error: msgspec.ValidationError) -> InvalidRecordError:
         problem = "null, but GitHub documents it as never null"
     elif problem.startswith("Expected `str` matching regex"):
         problem = "not an ISO 8601 date-time"
+    elif problem.startswith("Expected `"):  # e.g. "Expected `int`, got `str`"
+        problem = f"of the wrong type ({problem[0].lower()}{problem[1:]})"
     return InvalidRecordError(index, field, problem.replace("`", ""))
 
 

@@ -177,6 +177,18 @@ class RunLedger:
                 _skipped(counts),
             )
 
+    def log_run_summary(self) -> None:
+        """One line at the end of a run: how many orgs were read, failed, skipped, and which."""
+        by_status: dict[str, list[str]] = {"complete": [], "failed": [], "skipped": []}
+        for run in self._orgs.values():
+            by_status.setdefault(run.status, []).append(run.org)
+        parts = [f"{len(by_status['complete'])} complete"]
+        for status in ("failed", "skipped"):
+            orgs = by_status[status]
+            parts.append(f"{len(orgs)} {status}" + (f" ({', '.join(orgs)})" if orgs else ""))
+        level = logging.WARNING if by_status["failed"] else logging.INFO
+        logger.log(level, "Run done: %s; see sync_runs", ", ".join(parts))
+
     def rows(self) -> list[dict[str, Any]]:
         """One `sync_runs` row per organization this run read."""
         return [self._row(run) for run in self._orgs.values()]
@@ -205,6 +217,10 @@ class RunLedger:
             row[f"{prefix}_requests"] = counts.requests if read else None
         grants = run.streams.get("pat_grants", StreamRead())
         row["grants_verification_added"] = grants.verification_added if grants.read else None
+        requests_read = run.streams.get("pat_requests", StreamRead())
+        row["requests_verification_added"] = (
+            requests_read.verification_added if requests_read.read else None
+        )
         row["invalid_records_skipped"] = sum(c.invalid_skipped for c in run.streams.values())
         return row
 

@@ -251,3 +251,10 @@ class SyncRunsStream(Stream):
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         yield from self._tap.run_ledger.rows()
+
+    @override
+    def log_sync_costs(self) -> None:
+        # The SDK calls this for every stream after the last one synced, selected or not,
+        # and `sync_runs` is the last: the run's one closing line (the SDK's `sync_all` is final).
+        super().log_sync_costs()
+        self._tap.run_ledger.log_run_summary()

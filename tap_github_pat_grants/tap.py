@@ -15,7 +15,7 @@ from typing_extensions import override
 from tap_github_pat_grants import __version__, streams
 from tap_github_pat_grants.auth import GitHubCredentials
 from tap_github_pat_grants.client import GitHubOrgStream
-from tap_github_pat_grants.errors import ConfigError
+from tap_github_pat_grants.errors import ConfigError, MissingPermissionError, TapError
 from tap_github_pat_grants.github_http import GitHubHTTP
 from tap_github_pat_grants.organizations import OrgTarget, organizations_to_read
 from tap_github_pat_grants.run_record import RunLedger
@@ -203,6 +203,7 @@ class TapGitHubPatGrants(Tap):
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedMsgSpecWriter
 
+    _checked_before_reading = False
     # Seams for tests: a fake clock and sleep make rate-limit waits instant.
     clock: t.Callable[[], float] = staticmethod(time.time)
     sleep: t.Callable[[float], None] = staticmethod(time.sleep)
@@ -223,14 +224,44 @@ class TapGitHubPatGrants(Tap):
 
         Installation tokens carry only the read permissions the selected streams need.
         """
-        wanted = {
-            stream.permission_key: "read"
+        wanted = {stream.permission_key: "read" for stream in self.selected_list_streams}
+        return GitHubCredentials(self.settings, self.http, wanted, clock=self.clock)
+
+    @property
+    def selected_list_streams(self) -> list[GitHubOrgStream]:
+        """The top-level list streams this run reads (themselves, or for their children)."""
+        return [
+            stream
             for stream in self.streams.values()
             if isinstance(stream, GitHubOrgStream)
             and stream.parent_stream_type is None
             and (stream.selected or stream.has_selected_descendents)
-        }
-        return GitHubCredentials(self.settings, self.http, wanted, clock=self.clock)
+        ]
+
+    def check_every_org_before_reading(self) -> None:
+        """Before any list request: every org's installation has what the selected streams read.
+
+        The SDK syncs stream by stream, so a check per stream would find a permission missing
+        in the last org only after reading every other org's grants. Installations come from
+        discovery or one lookup per org, which the reads would make anyway. Runs once.
+        """
+        if self._checked_before_reading:
+            return
+        fatal = [s for s in self.selected_list_streams if not s.skips_without_permission()]
+        for target in self.organizations:
+            self._check_org(target.org, fatal)
+        self._checked_before_reading = True
+
+    def _check_org(self, org: str, streams: list[GitHubOrgStream]) -> None:
+        """Stop (or, with continue_on_org_error, record) an org this run cannot read."""
+        try:
+            problem = next(filter(None, (s.permission_missing(org) for s in streams)), None)
+            if problem is not None:
+                raise MissingPermissionError(problem)
+        except TapError as error:  # also the App not installed there (404)
+            if not self.settings.continue_on_org_error:
+                raise
+            self.run_ledger.fail(org, str(error))
 
     @cached_property
     def organizations(self) -> list[OrgTarget]:

@@ -77,10 +77,17 @@ def run_cli(
     catalog: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    transient_base_wait: float | None = None,
 ) -> TapRun:
-    """Run the installed console script, as Meltano does."""
+    """Run the installed console script, as Meltano does.
+
+    `transient_base_wait` runs the same entry point with the backoff before each retry of a
+    transient fault shrunk to that base (seconds), so six tries take moments, not a minute.
+    """
     with tempfile.TemporaryDirectory() as folder:
         argv = [str(Path(sys.executable).with_name("tap-github-pat-grants")), *args]
+        if transient_base_wait is not None:
+            argv = [sys.executable, "-c", _SHORT_BACKOFF, str(transient_base_wait), *args]
         for flag, value in (("--config", config), ("--state", state), ("--catalog", catalog)):
             if value is not None:
                 path = Path(folder) / f"{flag[2:]}.json"
@@ -99,3 +106,10 @@ def run_cli(
     except json.JSONDecodeError:  # --discover prints one indented document
         messages = [json.loads(done.stdout)]
     return TapRun(messages, stderr=done.stderr, returncode=done.returncode)
+
+
+_SHORT_BACKOFF = (
+    "import sys; from tap_github_pat_grants import http_policy; "
+    "http_policy.TRANSIENT_BASE_WAIT = float(sys.argv.pop(1)); "
+    "from tap_github_pat_grants.__main__ import main; main()"
+)

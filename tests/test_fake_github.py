@@ -432,3 +432,20 @@ def test_demo_command_serves_and_writes_a_private_config(tmp_path: Path) -> None
             process.send_signal(signal.SIGTERM)
             process.communicate(timeout=10)
     assert process.returncode == 0
+
+
+def test_control_dir_revokes_grants_for_the_demo(tmp_path):
+    from tests.fake_github.__main__ import _apply_revocations
+
+    with FakeGitHub() as gh:
+        org = gh.add_org(generate_org("acme", 5, seed=3))
+        kept, revoked = org.grants[0], org.grants[1]
+        (tmp_path / "revoke").write_text(f"acme {revoked.id}\nacme 1\n", encoding="utf-8")
+        _apply_revocations(tmp_path, gh)
+        assert [g.id for g in gh.org("acme").grants if g.id in {kept.id, revoked.id}] == [kept.id]
+        assert len(gh.org("acme").grants) == 4
+        assert not (tmp_path / "revoke").exists()
+        assert (tmp_path / "revoked").read_text(encoding="utf-8").splitlines() == [
+            f"acme {revoked.id} revoked",
+            "acme 1 not found",
+        ]

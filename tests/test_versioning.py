@@ -71,6 +71,7 @@ def test_sync_runs_say_how_each_org_was_read(github, app_config):
     assert acme_row["grants_records"] == 230
     assert acme_row["grants_requests"] == 6  # 3 pages and the verification pass
     assert acme_row["grants_verification_added"] == 0
+    assert acme_row["requests_verification_added"] == 0  # one page: nothing to verify
     assert acme_row["grant_repositories_read"] == "full"
     assert acme_row["grant_repositories_records"] == sum(len(g.repositories) for g in subset)
     assert acme_row["requests_read"] == "full"
@@ -106,3 +107,22 @@ def test_a_deselected_stream_is_null_in_sync_runs(github, app_config):
     assert row["requests_read"] is None
     assert row["requests_records"] is None
     assert row["grant_repositories_read"] is None
+
+
+def test_a_child_stream_with_no_parent_to_read_is_told_its_schema_before_its_version(
+    github, app_config
+):
+    # Every grant reaches all repositories: no grant repository list is read this run, yet a
+    # complete full read must still version that table (rows from earlier runs are stale).
+    github.add_org(generate_org("acme", 30, n_requests=0, seed=87, subset_fraction=0.0))
+
+    run = run_tap(app_config(), catalog=EVERYTHING)
+
+    assert run.error is None
+    assert run.records("pat_grant_repositories") == []
+    kinds = [
+        m["type"]
+        for m in run.messages
+        if m.get("stream") == "pat_grant_repositories" and m["type"] != "STATE"
+    ]
+    assert kinds == ["SCHEMA", "ACTIVATE_VERSION"]

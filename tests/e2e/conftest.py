@@ -33,11 +33,11 @@ LOADERS = REPO / ".meltano" / "loaders"
 DUCKDB_PYTHON = LOADERS / "target-duckdb" / "venv" / "bin" / "python"  # has duckdb 1.2.2
 POSTGRES_PYTHON = LOADERS / "target-postgres" / "venv" / "bin" / "python"  # has psycopg 3
 QUERY = REPO / "demo" / "query.py"
-ANALYSIS = sorted((REPO / "analysis").glob("*.sql"))
+ANALYTICS = "github_pat_grants_analytics"  # the dbt models' schema (transform/profiles)
 MELTANO_TIMEOUT = 900  # seconds; a run here takes ~10 s, `meltano install` minutes when cold
 # Settings from the developer's shell must not leak into a test run.
 _FOREIGN_PREFIXES = ("MELTANO_", "TAP_GITHUB_PAT_GRANTS_", "TARGET_DUCKDB_", "TARGET_POSTGRES_")
-_FOREIGN_PREFIXES += ("TARGET_JSONL_",)
+_FOREIGN_PREFIXES += ("TARGET_JSONL_", "DBT_")
 GRANTS_PATH = "/orgs/{}/personal-access-tokens"
 
 
@@ -92,9 +92,12 @@ DEMO_SEED = 1
 def fake_github(request: pytest.FixtureRequest) -> Iterator[FakeGitHub]:
     """Two small organizations (a third of the grants `subset`), or the demo's ("demo")."""
     with FakeGitHub() as gh:
-        if getattr(request, "param", None) == "demo":
+        param = getattr(request, "param", None)
+        if param == "demo":
             for login, n_grants in DEMO_ORGS.items():
                 gh.add_org(generate_org(login, n_grants, n_requests=DEMO_REQUESTS, seed=DEMO_SEED))
+        elif param == "four_pages":  # one org whose grants take 4 pages (350 grants)
+            gh.add_org(generate_org("acme", 350, n_requests=5, seed=11, subset_fraction=0.2))
         else:
             gh.add_org(generate_org("acme", 36, n_requests=5, seed=11, subset_fraction=0.35))
             gh.add_org(generate_org("globex", 24, n_requests=4, seed=11, subset_fraction=0.35))
@@ -117,6 +120,37 @@ class MeltanoProject:
 
     def __call__(self, *args: str) -> str:
         """Run `meltano ARGS...`: its stdout on success (logs kept in a file), else a failure."""
+        done, log = self._run(args)
+        if done.returncode != 0:
+            output = log.read_text(encoding="utf-8")
+            pytest.fail(f"meltano {' '.join(args)} exited {done.returncode}:\n{_tail(output)}")
+        return done.stdout
+
+    def fails(self, *args: str) -> str:
+        """Run `meltano ARGS...` that must exit 1; its log (a test failure if it passed)."""
+        done, log = self._run(args)
+        output = log.read_text(encoding="utf-8")
+        if done.returncode != 1:
+            pytest.fail(
+                f"meltano {' '.join(args)} exited {done.returncode}, not 1:\n{_tail(output)}"
+            )
+        return output
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start `meltano ARGS...` in the background (the caller waits for it)."""
+        log = self.logs / f"meltano-{len(self.runs) + 1}.log"
+        self.runs.append(log)
+        with log.open("w", encoding="utf-8") as stderr:  # the child keeps its own descriptor
+            return subprocess.Popen(
+                [self.meltano, *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                text=True,
+            )
+
+    def _run(self, args: tuple[str, ...]) -> tuple[subprocess.CompletedProcess[str], Path]:
         log = self.logs / f"meltano-{len(self.runs) + 1}.log"
         self.runs.append(log)
         with log.open("w", encoding="utf-8") as stderr:
@@ -130,10 +164,7 @@ class MeltanoProject:
                 timeout=MELTANO_TIMEOUT,
                 check=False,
             )
-        if done.returncode != 0:
-            output = log.read_text(encoding="utf-8")
-            pytest.fail(f"meltano {' '.join(args)} exited {done.returncode}:\n{_tail(output)}")
-        return done.stdout
+        return done, log
 
     def state(self, state_id: str) -> dict[str, Any]:
         """The Singer state Meltano saved under that state id."""
@@ -171,12 +202,16 @@ def postgres_env() -> dict[str, str]:
 
 @pytest.fixture
 def postgres_schema(meltano: MeltanoProject, postgres_env: dict[str, str]) -> Iterator[str]:
-    """A fresh target schema for this test (dropped afterwards), set on `meltano`."""
+    """A fresh target schema for this test (dropped afterwards), set on `meltano`; dbt reads it
+    and builds its models in `<schema>_analytics`."""
     schema = f"e2e_{uuid.uuid4().hex[:12]}"
     meltano.env.update(postgres_env)
     meltano.env["TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA"] = schema
+    meltano.env["DBT_POSTGRES_SOURCE_SCHEMA"] = schema  # the dbt-postgres settings (meltano.yml)
+    meltano.env["DBT_POSTGRES_TARGET_SCHEMA"] = f"{schema}_analytics"
     yield schema
-    sql(postgres=True, schema=schema, statements=[f"DROP SCHEMA IF EXISTS {schema} CASCADE"])
+    drops = [f"DROP SCHEMA IF EXISTS {name} CASCADE" for name in (schema, f"{schema}_analytics")]
+    sql(postgres=True, schema=schema, statements=drops)
 
 
 def sql(

@@ -4,6 +4,8 @@ from tests.fake_github.builders import make_grant, make_request, other_private_k
 from tests.fake_github.data import generate_org, new_org
 from tests.fake_github.fake import FakeGitHub
 from tests.fake_github.faults import Fault, Faults
+from tests.fake_github.hostile import Hostile
+from tests.fake_github.recording import RecordedRequest, RecordingServer
 from tests.fake_github.records import Grant, Org, PatRequest, RecordList
 from tests.fake_github.shapes import organization_account, repository, user
 from tests.fake_github.timestamps import format_offset, format_utc, parse_instant
@@ -14,10 +16,13 @@ __all__ = [
     "Fault",
     "Faults",
     "Grant",
+    "Hostile",
     "LoggedRequest",
     "Org",
     "PatRequest",
     "RecordList",
+    "RecordedRequest",
+    "RecordingServer",
     "format_offset",
     "format_utc",
     "generate_org",

@@ -35,7 +35,32 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per response")
     parser.add_argument("--token-ttl", type=float, default=3600.0)
     parser.add_argument("--write-config", type=Path, metavar="PATH", help="tap config (0600)")
+    parser.add_argument(
+        "--control-dir",
+        type=Path,
+        metavar="DIR",
+        help="revoke grants while serving: write 'ORG GRANT_ID' lines to DIR/revoke",
+    )
     return parser.parse_args(argv)
+
+
+def _apply_revocations(control_dir: Path, gh: FakeGitHub) -> None:
+    """Revoke the grants listed in DIR/revoke (as an org owner would); say so in DIR/revoked."""
+    request = control_dir / "revoke"
+    if not request.is_file():
+        return
+    done = []
+    for line in request.read_text(encoding="utf-8").splitlines():
+        login, _, grant_id = line.strip().partition(" ")
+        org = gh.find_org(login)
+        grant = next((g for g in org.grants if str(g.id) == grant_id), None) if org else None
+        if org is not None and grant is not None:
+            org.grants.remove(grant)
+            done.append(f"{org.login} {grant.id} revoked")
+        else:
+            done.append(f"{login} {grant_id} not found")
+    request.unlink()
+    (control_dir / "revoked").write_text("\n".join(done) + "\n", encoding="utf-8")
 
 
 def _write_config(path: Path, gh: FakeGitHub) -> None:
@@ -71,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             _write_config(args.write_config, gh)
         sys.stdout.write(f"FAKE GITHUB (local demo) listening on {gh.url}\n")
         sys.stdout.flush()
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(0.2):
+            if args.control_dir:
+                _apply_revocations(args.control_dir, gh)
     return 0
 
 

@@ -40,6 +40,8 @@ class Credential:
     installation_id: int | None = None
     error: str | None = None
     looks_like_jwt: bool = False
+    # What an installation token may do: narrowed when minted with a `permissions` body.
+    permissions: dict[str, str] | None = None
 
 
 def _looks_like_jwt(value: str) -> bool:
@@ -86,17 +88,38 @@ class InstallationTokens:
 
     def __init__(self) -> None:
         self._tokens: dict[str, tuple[int, float]] = {}
+        self._permissions: dict[str, dict[str, str]] = {}
         self._issued: list[str] = []
         self._lock = threading.Lock()
 
-    def mint(self, installation_id: int, ttl_seconds: float, now: float) -> tuple[str, float]:
-        """A new token and its expiry (epoch seconds)."""
+    def mint(
+        self,
+        installation_id: int,
+        ttl_seconds: float,
+        now: float,
+        permissions: dict[str, str] | None = None,
+    ) -> tuple[str, float]:
+        """A new token and its expiry (epoch seconds); `permissions` narrows what it may do."""
         token = "ghs_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
         expires_at = now + ttl_seconds
         with self._lock:
             self._tokens[token] = (installation_id, expires_at)
+            if permissions is not None:
+                self._permissions[token] = dict(permissions)
             self._issued.append(token)
         return token, expires_at
+
+    def permissions_for(self, token: str) -> dict[str, str] | None:
+        """The narrowed permissions of a token (None: all of its installation's)."""
+        with self._lock:
+            return self._permissions.get(token)
+
+    def revoke_installation(self, installation_id: int) -> None:
+        """Every token of one installation stops working (401), e.g. once it is uninstalled."""
+        with self._lock:
+            for token, (owner, _) in list(self._tokens.items()):
+                if owner == installation_id:
+                    del self._tokens[token]
 
     def installation_for(self, token: str, now: float) -> int | None:
         """The installation a live token belongs to; None when unknown, revoked or expired."""
@@ -135,4 +158,5 @@ def authenticate(
     installation_id = tokens.installation_for(value, now)
     if installation_id is None:
         return Credential("invalid", error=BAD_CREDENTIALS)
-    return Credential("installation", installation_id=installation_id)
+    narrowed = tokens.permissions_for(value)
+    return Credential("installation", installation_id=installation_id, permissions=narrowed)

@@ -22,6 +22,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    label: str | None = None  # the hostile behaviour that made it (`hostile.py`), for the log
 
 
 def json_response(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:

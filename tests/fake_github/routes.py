@@ -9,23 +9,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_github.auth import JWT_UNDECODABLE, Credential
+from tests.fake_github.installations import (
+    create_access_token,
+    get_installation,
+    list_installations,
+)
 from tests.fake_github.queries import Page, ValidationFailedError, link_header, parse_filter, select
 from tests.fake_github.responses import (
     Response,
     error,
-    json_response,
     not_found,
     validation_failed,
 )
-from tests.fake_github.shapes import organization_account
-from tests.fake_github.timestamps import format_utc
 
 if TYPE_CHECKING:
+    from tests.fake_github.mutations import ListingName
     from tests.fake_github.records import Org, PatRecord, RecordList
     from tests.fake_github.world import World
 
 _PAT_DOCS = "https://docs.github.com/rest/orgs/personal-access-tokens"
-_APP_DOCS = "https://docs.github.com/rest/apps/apps"
 _DOCS = "https://docs.github.com/rest"
 _NOT_INTEGRATION = "Resource not accessible by integration"
 
@@ -39,6 +41,7 @@ class Request:
     raw_query: str
     query: dict[str, list[str]]
     credential: Credential
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Listing:
     docs: str
     repositories_docs: str
     records: Callable[[Org], RecordList[Any]]
+    name: ListingName = "grants"
 
 
 GRANTS = Listing(
@@ -65,15 +69,8 @@ REQUESTS = Listing(
     f"{_PAT_DOCS}#list-requests-to-access-organization-resources-with-fine-grained-personal-access-tokens",
     f"{_PAT_DOCS}#list-repositories-requested-to-be-accessed-by-a-fine-grained-personal-access-token",
     lambda org: org.requests,
+    "requests",
 )
-
-
-def _require_app_jwt(credential: Credential) -> Response | None:
-    if credential.kind == "jwt":
-        return None
-    if credential.kind == "invalid" and credential.looks_like_jwt:
-        return error(401, credential.error or JWT_UNDECODABLE, _DOCS)
-    return error(401, JWT_UNDECODABLE, _DOCS)
 
 
 def _authorize(
@@ -92,64 +89,11 @@ def _authorize(
         return not_found(docs)
     if org.permissions.get(permission) not in {"read", "write"}:
         return error(403, _NOT_INTEGRATION, docs)
+    # A token minted with a `permissions` body can do only that.
+    narrowed = credential.permissions
+    if narrowed is not None and narrowed.get(permission) not in {"read", "write"}:
+        return error(403, _NOT_INTEGRATION, docs)
     return org
-
-
-def get_installation(world: World, request: Request, params: dict[str, str]) -> Response:
-    """GET /orgs/{org}/installation (App JWT)."""
-    denied = _require_app_jwt(request.credential)
-    if denied is not None:
-        return denied
-    org = world.find_org(params["org"])
-    if org is None or not org.installed:
-        return not_found(f"{_APP_DOCS}#get-an-organization-installation-for-the-authenticated-app")
-    base = world.base_url
-    app_id = world.app_id
-    return json_response(
-        200,
-        {
-            "id": org.installation_id,
-            "client_id": world.client_id,
-            "account": organization_account(org.login, org.id),
-            "repository_selection": "all",
-            "access_tokens_url": f"{base}/app/installations/{org.installation_id}/access_tokens",
-            "repositories_url": f"{base}/installation/repositories",
-            "html_url": f"https://github.com/organizations/{org.login}/settings/installations/{org.installation_id}",
-            "app_id": int(app_id) if app_id.isdigit() else app_id,
-            "app_slug": "pat-grants-reader",
-            "target_id": org.id,
-            "target_type": "Organization",
-            "permissions": dict(org.permissions),
-            "events": [],
-            "created_at": "2023-01-04T10:12:31.000Z",
-            "updated_at": "2023-01-04T10:12:31.000Z",
-            "single_file_name": None,
-            "has_multiple_single_files": False,
-            "single_file_paths": [],
-            "suspended_by": None,
-            "suspended_at": None,
-        },
-    )
-
-
-def create_access_token(world: World, request: Request, params: dict[str, str]) -> Response:
-    """POST /app/installations/{installation_id}/access_tokens (App JWT)."""
-    denied = _require_app_jwt(request.credential)
-    if denied is not None:
-        return denied
-    org = world.find_installation(int(params["installation_id"]))
-    if org is None:
-        return not_found(f"{_APP_DOCS}#create-an-installation-access-token-for-an-app")
-    token, expires_at = world.tokens.mint(
-        org.installation_id, world.token_ttl_seconds, world.clock()
-    )
-    payload = {
-        "token": token,
-        "expires_at": format_utc(expires_at),
-        "permissions": dict(org.permissions),
-        "repository_selection": "all",
-    }
-    return json_response(201, payload)
 
 
 def list_records(listing: Listing) -> Handler:
@@ -168,6 +112,7 @@ def list_records(listing: Listing) -> Handler:
         selected = select(records, flt)
         page = Page.from_query(request.query)
         body = records.encoded(page.slice(selected), world.base_url, org.id)
+        world.mutations.served(org, listing.name, page.number)
         return _paged(world, request, page, len(selected), body)
 
     return handle
@@ -190,6 +135,8 @@ def list_repositories(listing: Listing, *, by_org_id: bool) -> Handler:
         repositories = record.repositories if record.repository_selection == "subset" else []
         page = Page.from_query(request.query)
         body = json.dumps(page.slice(repositories)).encode()
+        listed: ListingName = "grant_repositories" if listing is GRANTS else "request_repositories"
+        world.mutations.served(org, listed, page.number, record.id)
         return _paged(world, request, page, len(repositories), body)
 
     return handle
@@ -206,6 +153,7 @@ _ORG = r"/orgs/(?P<org>[^/]+)"
 _BY_ID = r"/organizations/(?P<org_id>\d+)"
 _ID = r"(?P<record_id>\d+)"
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("GET", re.compile(r"/app/installations"), list_installations),
     ("GET", re.compile(f"{_ORG}/installation"), get_installation),
     (
         "POST",

@@ -25,6 +25,7 @@ from tests.fake_github.responses import (
     new_request_id,
 )
 from tests.fake_github.routes import Request, route
+from tests.fake_github.streamed import Streamed
 from tests.fake_github.world import LoggedRequest, World
 
 if TYPE_CHECKING:
@@ -152,14 +153,13 @@ class Handler(BaseHTTPRequestHandler):
         world = self.server.world
         arrived = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         credential = authenticate(
             self.headers.get("Authorization"), world.app_keys, world.tokens, world.clock()
         )
         query = parse_qs(split.query, keep_blank_values=True)
-        request = Request(self.command, unquote(split.path), split.query, query, credential)
+        request = Request(self.command, unquote(split.path), split.query, query, credential, body)
         request_id = new_request_id()
         fault = world.faults.due(request.path)
         response, budget = self._decide(world, request, request_id, fault)
@@ -171,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
             **budget.headers(),
         }
         _merge(headers, response.headers)
-        action = fault.action if fault is not None else None
+        action = fault.action if fault is not None else response.label
         status = 0 if action == "drop" else response.status
         entry = LoggedRequest(
             self.command,
@@ -193,6 +193,10 @@ class Handler(BaseHTTPRequestHandler):
         if action == "drop":
             self.close_connection = True
             return
+        if isinstance(response, Streamed):  # hostile.py: slow, huge or endless answers
+            self.close_connection = True
+            response.stream(self.wfile, self._head(response.status, headers))
+            return
         self._write(response.status, headers, response.body, truncate=action == "truncate")
 
     def _decide(
@@ -210,20 +214,24 @@ class Handler(BaseHTTPRequestHandler):
             docs = f"{RATE_LIMIT_DOCS}#about-the-primary-rate-limit"
             return error(403, message, docs), budget
         try:
-            return route(world, request), budget
+            return world.hostile.answer(world, request, lambda r: route(world, r)), budget
         except Exception:  # a bug in the fake must reach the test, not hang it
             world.server_errors.append(traceback.format_exc())
             traceback.print_exc()
             return error(500, "Server Error"), budget
 
-    def _write(self, status: int, headers: dict[str, str], body: bytes, *, truncate: bool) -> None:
+    def _head(self, status: int, headers: dict[str, str]) -> list[str]:
+        """The status line and headers, without Content-Length."""
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
             reason = ""
         lines = [f"HTTP/1.1 {status} {reason}", f"Date: {formatdate(usegmt=True)}"]
         lines.append("Server: github.com")
-        lines += [f"{name}: {value}" for name, value in headers.items()]
+        return lines + [f"{name}: {value}" for name, value in headers.items()]
+
+    def _write(self, status: int, headers: dict[str, str], body: bytes, *, truncate: bool) -> None:
+        lines = self._head(status, headers)
         lines.append(f"Content-Length: {len(body)}")
         if self.close_connection:
             lines.append("Connection: close")

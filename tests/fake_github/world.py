@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 from tests.fake_github.auth import AppKeys, AuthKind, InstallationTokens
 from tests.fake_github.data import new_org
 from tests.fake_github.faults import Faults
+from tests.fake_github.hostile import Hostile
+from tests.fake_github.installations import Installations
+from tests.fake_github.mutations import Mutations
 from tests.fake_github.queries import Filter, select
 from tests.fake_github.ratelimit import RateLimits
 
@@ -63,6 +66,9 @@ class World:
         self.tokens = InstallationTokens()
         self.rate_limits = RateLimits(rate_limit)
         self.faults = Faults()
+        self.hostile = Hostile()
+        self.installations = Installations(self)  # users, enterprises, suspensions, mints
+        self.mutations = Mutations(self)  # lists that change while they are paged
         self.requests_log: list[LoggedRequest] = []
         self.server_errors: list[str] = []
         self._lock = threading.Lock()

@@ -1,0 +1,161 @@
+"""The governance report, read from the dbt models (transform/) in a DuckDB warehouse.
+
+    .meltano/loaders/target-duckdb/venv/bin/python demo/report.py --duckdb output/warehouse.duckdb
+
+Run it with duckdb 1.2.2 or newer (target-duckdb's own venv has 1.2.2). Every table is titled;
+the headline totals are counted from the same models as the detail tables, and the report stops
+with an error if they disagree. `--grant ORG/ID` adds that grant's history from the snapshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SCHEMA = "github_pat_grants_analytics"
+TOTALS = (
+    ("grants", "current_grants", "true"),
+    ("write_or_admin", "grants_write_or_admin", "true"),
+    ("write_or_admin_expired", "grants_write_or_admin", "is_expired"),
+    ("expired", "grants_expired", "true"),
+    ("unused_90_days", "grants_unused_90_days", "true"),
+    ("never_expire", "grants_never_expire", "true"),
+    ("pending_requests", "current_requests", "true"),
+    ("pending_over_7_days", "requests_pending_over_7_days", "true"),
+)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="demo/report.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--duckdb", type=Path, required=True, metavar="FILE")
+    parser.add_argument("--schema", default=SCHEMA, help="the dbt models' schema")
+    parser.add_argument("--max-rows", type=int, default=8, help="rows shown per table")
+    parser.add_argument("--grant", metavar="ORG/ID", help="also show this grant's history")
+    return parser.parse_args(argv)
+
+
+def _cell(value: Any, width: int = 34) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(title: str, columns: list[str], rows: list[tuple[Any, ...]], max_rows: int) -> str:
+    """A titled plain-text table, `max_rows` shown, with how many rows it has."""
+    shown = [[_cell(v) for v in row] for row in rows[:max_rows]]
+    widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+    lines = [f"== {title} ({len(rows)} row{'s' if len(rows) != 1 else ''})"]
+    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in shown]
+    if len(rows) > max_rows:
+        lines.append(f"   ... and {len(rows) - max_rows} more")
+    return "\n".join(lines) + "\n"
+
+
+def run(connection: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cursor = connection.execute(sql)
+    return [c[0] for c in cursor.description], cursor.fetchall()
+
+
+def headline(connection: Any) -> str:
+    """Totals over all orgs from governance_summary, checked against the detail models."""
+    sums = ", ".join(f"sum({name})" for name, _, _ in TOTALS)
+    _, ((*summary,),) = run(connection, f"select {sums} from governance_summary")
+    for (name, model, where), total in zip(TOTALS, summary, strict=True):
+        _, ((detail,),) = run(connection, f"select count(*) from {model} where {where}")
+        if int(total or 0) != detail:
+            sys.exit(f"report: headline {name} = {total} but {model} has {detail} rows")
+    labels = [name.replace("_", " ") for name, _, _ in TOTALS]
+    values = [f"{int(v or 0):,}" for v in summary]
+    return table("Headline totals (all organizations)", labels, [tuple(values)], 1)
+
+
+QUERIES = (
+    (
+        "Per organization",
+        (
+            "select org, grants, write_or_admin, expired, unused_90_days, never_expire,"
+            " pending_requests, grants_complete_as_of as complete_as_of"
+            " from governance_summary order by org"
+        ),
+    ),
+    (
+        "Write or admin access (EXPIRED = token expired, grant still there)",
+        (
+            "select org, grant_id, owner_login, token_name, repository_selection as repos,"
+            " coalesce(repository_write_permissions, '') as writes,"
+            " coalesce(organization_administration, '') as org_admin,"
+            " case when is_expired then 'EXPIRED' else '' end as expired"
+            " from grants_write_or_admin order by is_expired, org, grant_id"
+        ),
+    ),
+    (
+        "Unused for 90 days",
+        (
+            "select org, grant_id, owner_login, token_name, days_unused,"
+            " case when is_expired then 'EXPIRED' else '' end as expired"
+            " from grants_unused_90_days order by days_unused desc, org, grant_id"
+        ),
+    ),
+    (
+        "Owners with the most tokens",
+        (
+            "select owner_login, tokens, never_expire, all_repositories from token_owners"
+            " order by tokens desc, owner_login"
+        ),
+    ),
+    (
+        "Requests waiting more than 7 days",
+        (
+            "select org, request_id, owner_login, token_name, repositories, days_waiting"
+            " from requests_pending_over_7_days order by days_waiting desc, org, request_id"
+        ),
+    ),
+    (
+        "Organizations not fully covered",
+        ("select org, reason, last_error from orgs_not_fully_covered order by org"),
+    ),
+)
+
+
+def grant_history(connection: Any, key: str) -> str:
+    """Is the grant current, and its versions from the snapshot (valid_to = when it changed/went)."""
+    _, ((current,),) = run(
+        connection, f"select count(*) from current_grants where grant_key = '{key}'"
+    )
+    columns, rows = run(
+        connection,
+        "select grant_key, token_name, repository_selection, dbt_valid_from as valid_from,"
+        f" dbt_valid_to as valid_to from grants_snapshot where grant_key = '{key}'"
+        " order by dbt_valid_from",
+    )
+    state = "in current_grants" if current else "NOT in current_grants"
+    return table(f"Grant {key}: {state}; its history (grants_snapshot)", columns, rows, 20)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the report."""
+    args = _arguments(argv)
+    if not args.duckdb.is_file():
+        sys.exit(f"no DuckDB file at {args.duckdb}: run the pipeline first")
+    connection = duckdb.connect(str(args.duckdb), read_only=True)
+    try:
+        connection.execute(f"set schema = '{args.schema}'")
+        out = [headline(connection)]
+        for title, sql in QUERIES:
+            columns, rows = run(connection, sql)
+            out.append(table(title, columns, rows, args.max_rows))
+        if args.grant:
+            out.append(grant_history(connection, args.grant))
+    finally:
+        connection.close()
+    sys.stdout.write("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+-- Are we seeing all of our organizations? The organizations whose latest run did not read them
+-- whole: suspended or skipped installations, failed reads, streams skipped (e.g. a permission
+-- the App lacks), or no complete full read of their grants yet (so `current_grants` cannot tell
+-- a revoked grant from a live one there).
+with ranked as (
+    select
+        r.*,
+        row_number() over (partition by r.org order by r.run_started_at desc, r.run_id desc) as n
+    from {{ ref('stg_sync_runs') }} as r
+),
+
+latest as (
+    select
+        l.*,
+        coalesce({{ json_text('l.skipped_streams') }}, 'null') not in ('null', '{}')
+            as has_skipped_streams
+    from ranked as l
+    where l.n = 1
+),
+
+judged as (
+    select
+        l.org,
+        case
+            when l.suspended then 'suspended'
+            when l.status = 'skipped' then 'skipped'
+            when l.status = 'failed' then 'failed'
+            when l.has_skipped_streams then 'streams skipped'
+            when i.grants_complete_as_of is null then 'never read whole'
+        end as reason,
+        l.status as last_status,
+        l.error as last_error,
+        case when l.has_skipped_streams then {{ json_text('l.skipped_streams') }} end
+            as skipped_streams,
+        l.suspended,
+        l.installation_id,
+        l.source,
+        l.run_started_at as last_run_started_at,
+        i.grants_complete_as_of,
+        i.requests_complete_as_of
+    from latest as l
+    inner join {{ ref('org_inventory') }} as i on i.org = l.org
+)
+
+select * from judged where reason is not null

@@ -1,0 +1,17 @@
+select
+    org,
+    id as grant_id,
+    org || '/' || cast(id as {{ dbt.type_string() }}) as grant_key,
+    owner ->> 'login' as owner_login,
+    cast(owner ->> 'id' as bigint) as owner_id,
+    repository_selection,
+    permissions,
+    token_id,
+    token_name,
+    coalesce(token_expired, false) as token_expired,
+    token_expires_at,
+    token_last_used_at,
+    access_granted_at,
+    _sdc_extracted_at as extracted_at,
+    _sdc_deleted_at is not null as is_deleted
+from {{ source('github_pat_grants', 'pat_grants') }}

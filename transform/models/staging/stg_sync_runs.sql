@@ -1,0 +1,23 @@
+select
+    org,
+    run_id,
+    run_started_at,
+    started_at,
+    completed_at,
+    status,
+    error,
+    source,
+    installation_id,
+    coalesce(suspended, false) as suspended,
+    permissions,
+    skipped_streams,
+    tap_version,
+    grants_read,
+    grants_records,
+    grant_repositories_read,
+    requests_read,
+    requests_records,
+    request_repositories_read,
+    grants_verification_added,
+    invalid_records_skipped
+from {{ source('github_pat_grants', 'sync_runs') }}
