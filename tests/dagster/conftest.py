@@ -22,8 +22,6 @@ if importlib.util.find_spec("dagster") is None:  # the tap's venv: nothing here 
 
 os.environ["PAT_GRANTS_ORG_RETRIES"] = "1"
 os.environ["PAT_GRANTS_ORG_RETRY_DELAY_SECONDS"] = "1"
-# TODO(dbt branch): the dbt step runs for real once meltano.yml has the dbt-postgres utility.
-os.environ["PAT_GRANTS_DBT_UTILITY"] = ""
 
 from tests.e2e.conftest import clean_environment, meltano_executable
 from tests.fake_github import FakeGitHub, generate_org
@@ -71,6 +69,7 @@ class Warehouse:
         suffix = uuid.uuid4().hex[:10]
         self.system_db = f"dagster_state_{suffix}"
         self.schema = f"dagster_{suffix}"
+        self.models = f"{self.schema}_analytics"  # dbt's models and snapshots
         self.system_url = (
             f"postgresql+psycopg://{server['PGUSER']}:{server['PGPASSWORD']}"
             f"@{server['PGHOST']}:{server['PGPORT']}/{self.system_db}"
@@ -89,8 +88,10 @@ class Warehouse:
         )
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of `sql`, `{schema}` the loader's schema and `{models}` dbt's."""
         with self.connect() as connection:
-            return connection.execute(sql.format(schema=self.schema), params).fetchall()
+            text = sql.format(schema=self.schema, models=self.models)
+            return connection.execute(text, params).fetchall()
 
     def state(self, state_id: str) -> dict[str, Any]:
         with self.connect(self.system_db) as connection:
@@ -110,6 +111,7 @@ def warehouse(postgres_server: dict[str, str]) -> Iterator[Warehouse]:
     yield house
     with house.connect() as connection:
         connection.execute(f"drop schema if exists {house.schema} cascade")
+        connection.execute(f"drop schema if exists {house.models} cascade")
         connection.execute(f"drop database if exists {house.system_db} with (force)")
 
 
@@ -131,6 +133,8 @@ def pipeline_env(
         "MELTANO_BIN": meltano_installed,
         "MELTANO_DATABASE_URI": warehouse.system_url,
         "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": warehouse.schema,
+        "DBT_POSTGRES_SOURCE_SCHEMA": warehouse.schema,
+        "DBT_POSTGRES_TARGET_SCHEMA": warehouse.models,
         "TAP_GITHUB_PAT_GRANTS_API_URL": github.url,
         "TAP_GITHUB_PAT_GRANTS_APP_ID": github.app_id,
         "TAP_GITHUB_PAT_GRANTS_PRIVATE_KEY": github.private_key_pem,

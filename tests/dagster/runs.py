@@ -25,14 +25,21 @@ class PipelineRun:
 
 
 def run_config(
-    max_concurrent: int, *, only: list[str] | None = None, full_refresh: list[str] | None = None
+    max_concurrent: int,
+    *,
+    only: list[str] | None = None,
+    full_refresh: list[str] | None = None,
+    dbt: bool = True,
 ) -> dict[str, Any]:
-    return {
+    config: dict[str, Any] = {
         "execution": {"config": {"max_concurrent": max_concurrent}},
         "ops": {
             "organizations": {"config": {"only": only or [], "full_refresh": full_refresh or []}}
         },
     }
+    if not dbt:
+        config["ops"]["build_models"] = {"config": {"enabled": False}}
+    return config
 
 
 def run_pipeline(
@@ -41,6 +48,7 @@ def run_pipeline(
     *,
     only: list[str] | None = None,
     full_refresh: list[str] | None = None,
+    dbt: bool = True,
     reexecute_failed_of: str | None = None,
 ) -> PipelineRun:
     options = (
@@ -54,7 +62,7 @@ def run_pipeline(
         instance=instance,
         run_config=None
         if options
-        else run_config(max_concurrent, only=only, full_refresh=full_refresh),
+        else run_config(max_concurrent, only=only, full_refresh=full_refresh, dbt=dbt),
         reexecution_options=options,
         raise_on_error=False,
     ) as result:

@@ -40,7 +40,7 @@ def test_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipe
         ),
         pytest.raises(OrganizationBusyError) as busy,
     ):
-        load_organization_alone(meltano, "org-b", full_refresh=False, holder="second", log=print)
+        load_organization_alone(meltano, _task("org-b", "{}"), holder="second", log=print)
     assert str(busy.value).startswith(
         f"{state_id}: already being loaded by dagster run first org-b (since "
     )

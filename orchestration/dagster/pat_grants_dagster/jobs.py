@@ -106,13 +106,22 @@ def load_organization(
     return {"org": org, "state_id": meltano.state_id(org), "seconds": round(result.seconds, 1)}
 
 
+class BuildConfig(Config):
+    """`enabled: false` makes a run that only loads (dbt runs with the next one)."""
+
+    enabled: bool = True
+
+
 @op
 def build_models(
-    context: OpExecutionContext, meltano: MeltanoProject, loads: list[dict[str, Any]]
+    context: OpExecutionContext,
+    config: BuildConfig,
+    meltano: MeltanoProject,
+    loads: list[dict[str, Any]],
 ) -> None:
     """`meltano run dbt-postgres:build`: the per-org current-state models and the answers."""
-    if not meltano.dbt_utility:
-        context.log.warning("dbt step disabled (PAT_GRANTS_DBT_UTILITY is empty)")
+    if not config.enabled:
+        context.log.warning("dbt build skipped in this run (build_models: enabled: false)")
         return
     context.log.info("dbt after %d organization(s)", len(loads))
     result = meltano.run("run", f"{meltano.dbt_utility}:build")
