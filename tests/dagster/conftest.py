@@ -34,6 +34,17 @@ LATENCY_SECONDS = 0.1
 # Six organizations; half the grants `subset` (one request each): latency dominates a load.
 ORGS = {"org-a": 420, "org-b": 330, "org-c": 380, "org-d": 300, "org-e": 360, "org-f": 240}
 SEED = 13
+# Wall times and requests per org, filled by test_pipeline; printed at the end of the session.
+MEASURED: dict[str, float] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if MEASURED:
+        terminalreporter.section("Dagster pipeline, measured")
+        for name, value in MEASURED.items():
+            terminalreporter.write_line(
+                f"{name}: {value:.1f}" if isinstance(value, float) else f"{name}: {value}"
+            )
 
 
 @pytest.fixture(scope="session")
