@@ -25,6 +25,7 @@ from tap_github_pat_grants.errors import (
     IncompleteReadError,
     InvalidRecordError,
     MissingPermissionError,
+    ParentGoneError,
     TapError,
     invalid_record_line,
     missing_permission_line,
@@ -256,6 +257,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
             advice = self.authenticator.unauthorized_advice
             return GitHubFatalError(unauthorized_line(self._org, advice, response))
         line = refusal_line(self._org, response, message, self.permission_name)
+        if response.status_code == HTTPStatus.NOT_FOUND and self.parent_stream_type is not None:
+            return ParentGoneError(line)
         if response.status_code == HTTPStatus.FORBIDDEN and "integration" in message.lower():
             return MissingPermissionError(line)
         return GitHubFatalError(line)
@@ -329,6 +332,10 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         try:
             with Timer(self._counts):
                 yield from self.read_partition(partition)
+        except ParentGoneError:
+            # The grant was revoked (the request reviewed) between the page that listed it
+            # and its own list: it has no repositories any more, which is no fault of the run.
+            self._counts.parents_gone += 1
         except TapError as error:
             if not self._tap.settings.continue_on_org_error:
                 raise

@@ -31,6 +31,10 @@ class GitHubFatalError(TapError):
     """GitHub refused a request in a way that retrying cannot fix."""
 
 
+class ParentGoneError(GitHubFatalError):
+    """404 on a grant's (or request's) repository list: it was revoked (reviewed) meanwhile."""
+
+
 class MissingPermissionError(GitHubFatalError):
     """403 "Resource not accessible by integration": the App lacks an org permission."""
 

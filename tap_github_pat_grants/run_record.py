@@ -47,6 +47,7 @@ class StreamRead:
     records: int = 0
     requests: int = 0
     parents: int = 0  # child streams: how many parent rows had their list read
+    parents_gone: int = 0  # child streams: parents revoked or reviewed before their list was read
     invalid_skipped: int = 0  # records that broke GitHub's shape, left out by choice
     verified: bool = False  # a whole list read twice (`GitHubOrgStream.read_whole_list`)
     verification_added: int = 0  # rows the second pass found that the first missed
@@ -256,6 +257,8 @@ def _skipped(counts: StreamRead) -> str:
     text = ""
     if counts.verified:
         text += f"; verification pass added {counts.verification_added}"
+    if counts.parents_gone:
+        text += f"; {_count(counts.parents_gone, 'parent')} gone before its list was read"
     if counts.invalid_skipped:
         text += f"; {_count(counts.invalid_skipped, 'invalid record')} skipped"
     return text

@@ -146,6 +146,28 @@ def test_a_repository_removed_while_its_grants_list_is_paged_is_not_lost(github,
     assert counts.verification_added == 1
 
 
+def test_a_grant_revoked_before_its_repositories_are_read_is_no_fault(github, app_config, caplog):
+    # Revoked right after the page that listed it: its repository list then answers 404.
+    org = github.add_org(generate_org("acme", 250, seed=46, subset_fraction=1.0))
+    order = newest_first(org.grants)
+    github.mutations.after_page("acme", "grants", 1, revoke_grant(order[50]))
+    caplog.set_level(logging.INFO)
+
+    run = run_tap(app_config(), catalog=WITH_REPOSITORIES)
+
+    assert run.error is None
+    gone = [r for r in github.requests_log if r.path.endswith(f"/{order[50]}/repositories")]
+    assert [r.status for r in gone] == [404]
+    assert {g.id for g in org.grants} <= {r["id"] for r in run.records("pat_grants")}
+    counts = run.tap.run_ledger.org("acme").stream("pat_grant_repositories")
+    assert counts.parents_gone == 1
+    assert "1 parent gone before its list was read" in caplog.text
+    assert [m["stream"] for m in run.of_type("ACTIVATE_VERSION")] == [
+        "pat_grants",
+        "pat_grant_repositories",
+    ]
+
+
 def test_a_full_read_of_1000_grants_costs_ten_more_requests_and_no_child_request(
     github, app_config
 ):
