@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from tests.fake_github import FakeGitHub
 
@@ -14,6 +15,19 @@ from tests.fake_github import FakeGitHub
 def github() -> Iterator[FakeGitHub]:
     with FakeGitHub() as fake:
         yield fake
+
+
+@pytest.fixture
+def gh(github: FakeGitHub) -> FakeGitHub:
+    """The fake GitHub, as the fake's own tests call it."""
+    return github
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    """A plain HTTP client, for talking to the fake without the tap."""
+    with requests.Session() as session:
+        yield session
 
 
 ConfigFactory = Callable[..., dict[str, Any]]

@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tap_github_pat_grants.tap import TapGitHubPatGrants
 from tests.fake_github import FakeGitHub, LoggedRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tests.fake_github.records import Org
 
 
 def catalog(*selected: str, full_table: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -91,3 +96,21 @@ def on_virtual_clock(
     VirtualClockTap.clock = staticmethod(clock.read)
     VirtualClockTap.sleep = staticmethod(clock.advance)
     return VirtualClockTap
+
+
+def expected_row_counts(orgs: Iterable[Org]) -> dict[str, int]:
+    """What a load of `orgs` holds: a row per grant and request, and one per (grant or request,
+    repository) of the `subset` ones."""
+    orgs = list(orgs)
+    grants = [grant for org in orgs for grant in org.grants]
+    requests = [request for org in orgs for request in org.requests]
+    return {
+        "pat_grants": len(grants),
+        "pat_grant_repositories": sum(
+            len(g.repositories) for g in grants if g.repository_selection == "subset"
+        ),
+        "pat_requests": len(requests),
+        "pat_request_repositories": sum(
+            len(r.repositories) for r in requests if r.repository_selection == "subset"
+        ),
+    }

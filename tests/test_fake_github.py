@@ -29,7 +29,7 @@ from tests.fake_github import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    pass
 
 GRANTS = "/orgs/acme/personal-access-tokens"
 REQUESTS = "/orgs/acme/personal-access-token-requests"
@@ -41,18 +41,6 @@ GRANT_KEYS = [
 PAT_REFUSED = "Resource not accessible by personal access token"
 APP_REFUSED = "Resource not accessible by integration"
 NO_JWT = "A JSON web token could not be decoded"
-
-
-@pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 def auth(gh: FakeGitHub, org: str = "acme") -> dict[str, str]:

@@ -25,23 +25,11 @@ from tests.fake_github.mutations import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    pass
 
 GRANTS = "/orgs/acme/personal-access-tokens"
 REQUESTS = "/orgs/acme/personal-access-token-requests"
 PAT_READ = {"organization_personal_access_tokens": "read"}
-
-
-@pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 def app(gh: FakeGitHub) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from tests.helpers import list_requests
+from tests.helpers import expected_row_counts, list_requests
 
 if TYPE_CHECKING:
     from tests.dagster.conftest import Warehouse
@@ -20,18 +20,8 @@ TABLE_KEYS = {
 
 
 def expected_rows(gh: FakeGitHub, org: str) -> dict[str, int]:
-    """One row per grant/request, one per (grant or request, repository) of `subset` ones."""
-    grants, requests = gh.org(org).grants, gh.org(org).requests
-    return {
-        "pat_grants": len(grants),
-        "pat_grant_repositories": sum(
-            len(g.repositories) for g in grants if g.repository_selection == "subset"
-        ),
-        "pat_requests": len(requests),
-        "pat_request_repositories": sum(
-            len(r.repositories) for r in requests if r.repository_selection == "subset"
-        ),
-    }
+    """Rows the load of one organization holds, per table."""
+    return expected_row_counts([gh.org(org)])
 
 
 def live_rows(house: Warehouse, org: str) -> dict[str, tuple[int, int]]:

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_github import Grant, format_utc
+from tests.helpers import expected_row_counts
 
 if TYPE_CHECKING:
     from tests.fake_github import FakeGitHub
@@ -14,20 +15,8 @@ TABLES = ("pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_r
 
 
 def row_counts(gh: FakeGitHub) -> dict[str, int]:
-    """One row per grant/request, one per (grant or request, repository) of `subset` ones."""
-    orgs = list(gh.orgs.values())
-    grants = [grant for org in orgs for grant in org.grants]
-    requests = [request for org in orgs for request in org.requests]
-    return {
-        "pat_grants": len(grants),
-        "pat_grant_repositories": sum(
-            len(g.repositories) for g in grants if g.repository_selection == "subset"
-        ),
-        "pat_requests": len(requests),
-        "pat_request_repositories": sum(
-            len(r.repositories) for r in requests if r.repository_selection == "subset"
-        ),
-    }
+    """Rows a load of every organization of `gh` holds, per table."""
+    return expected_row_counts(gh.orgs.values())
 
 
 def count_statements(schema_rows_alive: str = "") -> list[str]:

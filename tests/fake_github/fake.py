@@ -11,16 +11,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fake_github.auth import AppKeys
+from tests.fake_github.background import Background
 from tests.fake_github.server import Server
 from tests.fake_github.world import World
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from typing_extensions import Self
 
 
-class FakeGitHub(World):
+class FakeGitHub(World, Background):
     """A GitHub API on 127.0.0.1 (OS-chosen port) for tests, the demo and the benchmark.
 
     `with FakeGitHub() as gh:` starts it in a background thread and stops it on exit.
@@ -89,17 +88,6 @@ class FakeGitHub(World):
             thread.join(timeout=5)
         self._server = self._thread = None
         self.base_url = ""
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def make_jwt(
         self,

@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from types import TracebackType
+from tests.fake_github.background import Background
 
+if TYPE_CHECKING:
     from typing_extensions import Self
 
 
@@ -27,7 +27,7 @@ class RecordedRequest:
     headers: dict[str, str]
 
 
-class RecordingServer:
+class RecordingServer(Background):
     """`with RecordingServer() as other:` serves on 127.0.0.1 (another port) until the block ends."""
 
     def __init__(self) -> None:
@@ -76,14 +76,3 @@ class RecordingServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

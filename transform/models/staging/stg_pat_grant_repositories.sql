@@ -1,15 +1,2 @@
-select
-    org,
-    pat_id as grant_id,
-    org || '/' || cast(pat_id as {{ dbt.type_string() }}) as grant_key,
-    repository_id,
-    org || '/' || cast(pat_id as {{ dbt.type_string() }}) || '/'
-        || cast(repository_id as {{ dbt.type_string() }}) as grant_repository_key,
-    full_name as repository_full_name,
-    name as repository_name,
-    private as is_private,
-    archived as is_archived,
-    visibility,
-    _sdc_extracted_at as extracted_at,
-    _sdc_deleted_at is not null as is_deleted
-from {{ source('github_pat_grants', 'pat_grant_repositories') }}
+-- One row per (grant, repository) as loaded; the shape is shared with requests' repositories.
+{{ staged_repositories('grant', 'pat_id') }}
