@@ -14,8 +14,8 @@ import typing as t
 
 from requests.auth import AuthBase
 
+from tap_github_pat_grants.config import AppCredentials, Settings, TokenCredentials
 from tap_github_pat_grants.github_app import GitHubApp
-from tap_github_pat_grants.settings import AppCredentials, Settings, TokenCredentials
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable

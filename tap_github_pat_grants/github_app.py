@@ -13,26 +13,21 @@ import logging
 import time
 import typing as t
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import jwt
 import requests
 
-from tap_github_pat_grants.errors import (
-    GitHubFatalError,
-    IncompleteReadError,
-    app_refusal_line,
-    paging_loop_line,
-)
-from tap_github_pat_grants.github_http import Expected
+from tap_github_pat_grants.error_lines import app_refusal_line
+from tap_github_pat_grants.errors import GitHubFatalError
+from tap_github_pat_grants.github_http import GITHUB_HEADERS, ResponseHandlers
 from tap_github_pat_grants.instants import parse_instant
-from tap_github_pat_grants.paging import IncompleteListError, PageGuard, PagingLoopError
+from tap_github_pat_grants.paging import PageGuard, accept_page, next_link
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from tap_github_pat_grants.config import AppCredentials, Settings
     from tap_github_pat_grants.github_http import GitHubHTTP
-    from tap_github_pat_grants.settings import AppCredentials, Settings
 
 logger = logging.getLogger("tap-github-pat-grants.auth")
 
@@ -41,6 +36,13 @@ JWT_LIFETIME_SECONDS = 540
 # The App's own calls (JWT) have their own rate-limit budget, apart from every installation's.
 APP_BUDGET = "app"
 INSTALLATIONS_PER_PAGE = 100  # GitHub's maximum for GET /app/installations
+DISCOVERY = "(discovery)"  # stands for the org in the lines of the installation listing
+
+
+def account_login(installation: dict[str, t.Any]) -> str:
+    """The login of the account an installation is on, as GitHub wrote it ('' if none)."""
+    account = installation.get("account") or {}
+    return str(account.get("login") or account.get("slug") or account.get("name") or "")
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,8 @@ class Installation:
     @classmethod
     def from_github(cls, body: dict[str, t.Any]) -> Installation:
         """From GitHub's installation object (`GET /orgs/{org}/installation` or the list)."""
-        account = body.get("account") or {}
         return cls(
-            org=str(account.get("login") or account.get("slug") or "").lower(),
+            org=account_login(body).lower(),
             id=int(body["id"]),
             permissions={str(k): str(v) for k, v in (body.get("permissions") or {}).items()},
             suspended_at=body.get("suspended_at"),
@@ -122,13 +123,13 @@ class GitHubApp:
         guard = PageGuard(INSTALLATIONS_PER_PAGE)
         path: str | None = f"/app/installations?per_page={INSTALLATIONS_PER_PAGE}"
         while path is not None:
-            page, response = self._call("GET", path, "(discovery)", guard=guard)
+            page, response = self._call("GET", path, DISCOVERY, guard=guard)
             for body in page:
                 if body.get("target_type") == "Organization":
                     found = Installation.from_github(body)
                     self._installations[found.org] = found
                 yield body
-            path = _next_path(response, self._settings.api_url, guard)
+            path = next_link(response, self._http.session.origin, guard, DISCOVERY)
 
     def mint_token(self, org: str, permissions: dict[str, str]) -> InstallationToken:
         """A new installation token for `org`, narrowed to `permissions` (all if empty)."""
@@ -160,57 +161,43 @@ class GitHubApp:
 
         With a `guard` the answer is a page of a list; without, one object.
         """
-        expected = Expected(
+        handlers = ResponseHandlers(
             refuse=lambda answer, _: GitHubFatalError(app_refusal_line(org, answer, path)),
             shape=dict if guard is None else list,
         )
+        request = _Request(method, path, org, handlers, guard, json)
+        return self._http.send(lambda: self._send_once(request), org=org, budget_key=APP_BUDGET)
 
-        def attempt() -> tuple[t.Any, requests.Response]:
-            self.requests_made += 1
-            headers = {
-                "Authorization": f"Bearer {self.jwt()}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": self._settings.user_agent,
-            }
-            url = path if path.startswith("http") else f"{self._settings.api_url}{path}"
-            # Prepared here, not by the session: the session's `auth` is a stream's OrgAuth.
-            request = requests.Request(method, url, headers=headers, json=json)
-            response = self._http.session.send(
-                request.prepare(), timeout=self._settings.request_timeout_seconds
-            )
-            payload = self._http.check(response, org=org, budget_key=APP_BUDGET, expected=expected)
-            if guard is not None:
-                _check_page(guard, response, payload, org)
-            return payload, response
-
-        return self._http.send(attempt, org=org, budget_key=APP_BUDGET)
-
-
-def _check_page(guard: PageGuard, response: requests.Response, page: list[t.Any], org: str) -> None:
-    ids = [item.get("id") if isinstance(item, dict) else item for item in page]
-    try:
-        guard.check(response.url, response.links, len(page), ids)
-    except IncompleteListError as short:
-        raise IncompleteReadError(str(short), response) from None
-    except PagingLoopError as loop:
-        raise GitHubFatalError(paging_loop_line(org, str(loop), response)) from None
-    guard.accept(response.url, response.links, ids)
-
-
-def _next_path(response: requests.Response, api_url: str, guard: PageGuard) -> str | None:
-    """The next page's URL (only on `api_url`), or None at the end of the list."""
-    url = response.links.get("next", {}).get("url")
-    if not url:
-        return None
-    if urlsplit(url)[:2] != urlsplit(api_url)[:2]:
-        msg = (
-            "(discovery): GitHub's next-page link points outside api_url; set api_url to the "
-            "host GitHub's Link headers use"
+    def _send_once(self, call: _Request) -> tuple[t.Any, requests.Response]:
+        self.requests_made += 1
+        headers = {
+            **GITHUB_HEADERS,
+            "Authorization": f"Bearer {self.jwt()}",
+            "User-Agent": self._settings.user_agent,
+        }
+        path = call.path
+        url = path if path.startswith("http") else f"{self._settings.api_url}{path}"
+        # Prepared here, not by the session: the session's `auth` is a stream's OrgAuth.
+        request = requests.Request(call.method, url, headers=headers, json=call.json)
+        response = self._http.session.send(
+            request.prepare(), timeout=self._settings.request_timeout_seconds
         )
-        raise GitHubFatalError(msg)
-    try:
-        guard.check_next(url)
-    except PagingLoopError as loop:
-        raise GitHubFatalError(paging_loop_line("(discovery)", str(loop), response)) from None
-    return str(url)
+        payload = self._http.check(
+            response, org=call.org, budget_key=APP_BUDGET, handlers=call.handlers
+        )
+        if call.guard is not None:
+            ids = [item.get("id") if isinstance(item, dict) else item for item in payload]
+            accept_page(call.guard, response, len(payload), ids, call.org)
+        return payload, response
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One App call: what to send, and how its answer is checked."""
+
+    method: str
+    path: str
+    org: str
+    handlers: ResponseHandlers
+    guard: PageGuard | None
+    json: dict[str, t.Any] | None

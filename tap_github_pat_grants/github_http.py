@@ -13,27 +13,15 @@ it: that loop logs every retry at ERROR with the request URL, jitters GitHub's e
 
 from __future__ import annotations
 
-import http.client
 import logging
-import os
-import time
 import typing as t
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import urljoin, urlsplit
 
 import msgspec
 import requests
-import urllib3
 
-from tap_github_pat_grants.errors import (
-    GitHubFatalError,
-    IncompleteReadError,
-    RedirectRefusedError,
-    TapError,
-    TokenRenewedError,
-    TransientFaultError,
-    WaitRequestedError,
+from tap_github_pat_grants.error_lines import (
     body_description,
     error_message,
     gave_up_line,
@@ -42,6 +30,16 @@ from tap_github_pat_grants.errors import (
     redirect_loop_line,
     wait_too_long_line,
 )
+from tap_github_pat_grants.errors import (
+    GitHubFatalError,
+    IncompleteReadError,
+    RedirectRefusedError,
+    TapError,
+    TokenRenewedError,
+    TransientFaultError,
+    WaitRequestedError,
+)
+from tap_github_pat_grants.github_session import GitHubSession
 from tap_github_pat_grants.http_policy import (
     MAX_TRIES,
     Action,
@@ -55,9 +53,12 @@ from tap_github_pat_grants.instants import epoch_text
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_github_pat_grants.settings import Settings
+    from tap_github_pat_grants.config import Settings
 
 T = t.TypeVar("T")
+
+# Every request asks for GitHub's recommended media type and a pinned API version.
+GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 # Faults of the connection itself (no answer, or half of one): retried like a 5xx.
 CONNECTION_FAULTS = (
@@ -67,18 +68,12 @@ CONNECTION_FAULTS = (
     requests.exceptions.ContentDecodingError,
 )
 
-# A page of 100 of the largest items (repositories, ~6 KB each) is under 1 MiB; a body far
-# beyond that is not a page of GitHub's, and is cut off instead of read into memory.
-MAX_BODY_BYTES = 16 * 1024 * 1024
-MAX_REDIRECTS = 3  # GHES host and path moves take one or two
-_READ_CHUNK = 64 * 1024
-
 logger = logging.getLogger("tap-github-pat-grants.http")
 
 
 @dataclass(frozen=True)
-class Expected:
-    """What a caller accepts from GitHub, and how it refuses the rest.
+class ResponseHandlers:
+    """A caller's handlers for GitHub's answer: how to decode it, and how to refuse the rest.
 
     `refuse` builds the error for an answer retrying cannot fix; `renew_token` (after a 401)
     mints a new token and returns True when one resend is worth it; `decode` turns the body
@@ -149,7 +144,7 @@ class GitHubHTTP:
         return redirect_loop_line(org, self._settings.api_url, last)
 
     def check(
-        self, response: requests.Response, *, org: str, budget_key: str, expected: Expected
+        self, response: requests.Response, *, org: str, budget_key: str, handlers: ResponseHandlers
     ) -> t.Any:
         """GitHub's decoded body, or raise what the retry loop should do with this answer."""
         self.budget.observe(budget_key, response.headers)
@@ -163,7 +158,7 @@ class GitHubHTTP:
             secondary_limits_seen=self._secondary_limits_seen,
         )
         if decision.action is Action.OK:
-            return _decoded(response, expected)
+            return _decoded(response, handlers)
         if decision.action is Action.RETRY:
             raise TransientFaultError(decision.reason, response)
         if decision.action is Action.WAIT:
@@ -172,10 +167,10 @@ class GitHubHTTP:
             if decision.wait_seconds > self._settings.max_rate_limit_wait_seconds:
                 raise GitHubFatalError(self._too_long(org, decision.wait_seconds, response))
             raise WaitRequestedError(decision.reason, response, decision.wait_seconds)
-        renew = expected.renew_token
+        renew = handlers.renew_token
         if decision.action is Action.REFRESH_TOKEN and renew is not None and renew():
             raise TokenRenewedError(decision.reason, response)
-        raise expected.refuse(response, message)
+        raise handlers.refuse(response, message)
 
     def _respect_budget(self, org: str, budget_key: str) -> None:
         """Pause before the next request when this installation's budget is nearly spent."""
@@ -212,18 +207,18 @@ class GitHubHTTP:
         return wait_too_long_line(org, resets, self._settings.max_rate_limit_wait_seconds, response)
 
 
-def _decoded(response: requests.Response, expected: Expected) -> t.Any:
+def _decoded(response: requests.Response, handlers: ResponseHandlers) -> t.Any:
     """A 2xx body decoded inside the retry loop: a proxy's page or a cut body is resent."""
     kind = response.headers.get("Content-Type", "")
     if "json" not in kind.lower():
         reason = f"{body_description(response)} instead of GitHub's JSON"
         raise TransientFaultError(reason, response)
     try:
-        payload = expected.decode(response.content)
+        payload = handlers.decode(response.content)
     except msgspec.DecodeError:
         reason = f"an incomplete JSON body ({len(response.content):,} bytes)"
         raise TransientFaultError(reason, response) from None
-    if not isinstance(payload, expected.shape):
+    if not isinstance(payload, handlers.shape):
         reason = f"JSON of the wrong shape: {body_description(response)}"
         raise TransientFaultError(reason, response)
     return payload
@@ -231,98 +226,3 @@ def _decoded(response: requests.Response, expected: Expected) -> t.Any:
 
 def _reason(fault: Exception) -> str:
     return str(fault) if isinstance(fault, TransientFaultError) else type(fault).__name__
-
-
-class GitHubSession(requests.Session):
-    """A session that only follows redirects within `api_url`, and reads bodies with bounds.
-
-    requests follows redirects anywhere (dropping `Authorization` on a host change, but a 301
-    to another host still ends a read with that host's answer); reads a body of any size into
-    memory; and its timeout bounds each socket read, not a body that trickles in for ever.
-    The proxy and CA-bundle environment is read once here, not on every request (~1 ms each).
-    """
-
-    def __init__(self, api_url: str, timeout_seconds: int) -> None:
-        """Bind to the `api_url` origin; bodies must arrive within `timeout_seconds`."""
-        super().__init__()
-        self._origin = urlsplit(api_url)[:2]
-        self._body_seconds = float(timeout_seconds)
-        self.max_redirects = MAX_REDIRECTS
-        self.proxies.update(requests.utils.get_environ_proxies(api_url))
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if bundle:
-            self.verify = bundle
-        self.trust_env = False
-
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        """Where to go next; raise before anything is sent off the `api_url` origin."""
-        target = super().get_redirect_target(resp)
-        if target is not None:
-            absolute = urljoin(resp.url, target)
-            parts = urlsplit(absolute)
-            if parts[:2] != self._origin:
-                shown = f"{parts.scheme}://{parts.netloc}{parts.path}"  # never the query
-                resp.close()  # its body is unread: release the connection now, not at GC
-                raise RedirectRefusedError(resp.status_code, shown, resp)
-        return target
-
-    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
-        """Send, then read the body in chunks within the size and time bounds."""
-        kwargs["stream"] = True
-        try:
-            response = super().send(request, **kwargs)
-        except requests.exceptions.ConnectionError as error:
-            endless = _unending_head(error)
-            if endless is None:
-                raise
-            raise TransientFaultError(endless, url=request.url) from None
-        # requests has no public way to hand it a body read some other way: `_content` is
-        # False until read, and `content` then returns what is put there.
-        unread: object = response._content  # noqa: SLF001
-        if unread is False:
-            response._content = self._read_body(response)  # noqa: SLF001
-        return response
-
-    def _read_body(self, response: requests.Response) -> bytes:
-        announced = response.headers.get("Content-Length", "")
-        if announced.isdigit() and int(announced) > MAX_BODY_BYTES:
-            response.close()
-            reason = f"a body of {int(announced):,} bytes, far more than a page of 100 rows"
-            raise TransientFaultError(reason, response)
-        deadline = time.monotonic() + self._body_seconds
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            while chunk := response.raw.read1(_READ_CHUNK, decode_content=True):
-                size += len(chunk)
-                chunks.append(chunk)
-                if size > MAX_BODY_BYTES:
-                    reason = f"a body of more than {MAX_BODY_BYTES:,} bytes (cut off)"
-                    raise TransientFaultError(reason, response)
-                if time.monotonic() > deadline:
-                    reason = (
-                        f"a body trickling in for over {self._body_seconds:.0f} s "
-                        f"(request_timeout_seconds; {size:,} bytes so far)"
-                    )
-                    raise TransientFaultError(reason, response)
-        except urllib3.exceptions.HTTPError as cut:
-            reason = f"a body cut off after {size:,} bytes ({type(cut).__name__})"
-            raise TransientFaultError(reason, response) from None
-        finally:
-            if size > MAX_BODY_BYTES or time.monotonic() > deadline:
-                response.close()
-        return b"".join(chunks)
-
-
-def _unending_head(error: requests.exceptions.ConnectionError) -> str | None:
-    """What arrived, when http.client gave up on a header block (too many or too long lines).
-
-    requests reports it as a connection error, which would read "could not be reached".
-    """
-    cause = error.args[0] if error.args else None
-    if not isinstance(cause, urllib3.exceptions.ProtocolError) or len(cause.args) < 2:  # noqa: PLR2004
-        return None
-    inner = cause.args[1]
-    if isinstance(inner, http.client.HTTPException) and str(inner).startswith("got more than"):
-        return f"a header block that did not end ({inner})"
-    return None

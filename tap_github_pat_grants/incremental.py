@@ -1,4 +1,4 @@
-"""Incremental rules for grants: which queries (slices) one organization's read sends.
+"""Incremental rules for grants: the queries (slices) one organization's read sends, its marks.
 
 GitHub filters grants by `last_used_after` but cannot sort by last use, and a never-used
 token is never "used after" anything. So an incremental run reads two slices:
@@ -13,16 +13,28 @@ A run without any mark (first run, no `start_date`) or a FULL_TABLE run reads ev
 
 from __future__ import annotations
 
+import logging
+import typing as t
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime, timezone
 
-from tap_github_pat_grants.instants import query_form, to_utc_z
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
-if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+from tap_github_pat_grants.instants import parse_instant, query_form, to_utc_z, utc_text
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from datetime import timedelta
+
+    from singer_sdk.helpers.types import Context
+
+    from tap_github_pat_grants.config import Settings
+    from tap_github_pat_grants.read_counts import ReadKind
 
 # Partition-state key for the second mark: when the last complete run of this org started.
 GRANTED_SINCE_KEY = "granted_since"
+
+logger = logging.getLogger("tap-github-pat-grants")
 
 
 @dataclass(frozen=True)
@@ -57,3 +69,104 @@ def plan_grant_queries(
             stop_before=to_utc_z(query_form(granted_mark - lookback)),
         ),
     ]
+
+
+class SlicedStream(t.Protocol):
+    """What an incremental read needs of its stream (the SDK's public stream API)."""
+
+    replication_key: str | None
+
+    @property
+    def replication_method(self) -> str:
+        """FULL_TABLE or INCREMENTAL, as the catalog says."""
+
+    @property
+    def state_manager(self) -> t.Any:
+        """The SDK's state manager (`write_replication_key_signpost`)."""
+
+    def get_context_state(self, context: Context | None) -> dict[str, t.Any]:
+        """This partition's state."""
+
+    def list_rows(
+        self, context: Context, params: tuple[tuple[str, str], ...] = ()
+    ) -> Iterable[dict[str, t.Any]]:
+        """One read of the list, with these query parameters added."""
+
+
+@dataclass(frozen=True)
+class GrantSlices:
+    """How a stream of grants reads one org incrementally: the two slices above, then its marks."""
+
+    settings: Settings
+    run_started_ms: int
+
+    @property
+    def run_started_at(self) -> str:
+        """This run's start, the ceiling of every bookmark it writes."""
+        started = datetime.fromtimestamp(self.run_started_ms / 1000, tz=timezone.utc)
+        return utc_text(started)
+
+    def plan(self, stream: SlicedStream, context: Context) -> list[GrantQuery]:
+        """The queries this org needs in this run, from its two marks and `start_date`."""
+        if stream.replication_method == REPLICATION_FULL_TABLE:
+            return plan_grant_queries(
+                full_table=True, used_since=None, granted_since=None, lookback=self.lookback
+            )
+        state = stream.get_context_state(context)
+        bookmark = (
+            state.get("replication_key_value")
+            if state.get("replication_key") == stream.replication_key
+            else None
+        )
+        granted_mark = state.get(GRANTED_SINCE_KEY)
+        start_date = self.settings.start_date
+        return plan_grant_queries(
+            full_table=False,
+            used_since=_latest(parse_instant(bookmark) if bookmark else None, start_date),
+            granted_since=_latest(
+                parse_instant(granted_mark) if granted_mark else None, start_date
+            ),
+            lookback=self.lookback,
+        )
+
+    @property
+    def lookback(self) -> timedelta:
+        """`lookback_seconds`."""
+        return self.settings.lookback
+
+    def read_kind(self, stream: SlicedStream, context: Context) -> ReadKind:
+        """A run with no marks reads every grant: "full"; else "incremental"."""
+        return "full" if len(self.plan(stream, context)) == 1 else "incremental"
+
+    def before_read(self, stream: SlicedStream, context: Context) -> None:
+        """Before any read of the org, full or not, under INCREMENTAL replication: its signpost."""
+        if stream.replication_method != REPLICATION_FULL_TABLE:
+            # The SDK writes its signpost only at stream level and in another string form;
+            # this caps the org's bookmark at the run's start, in the form records use.
+            signpost = self.run_started_at
+            stream.state_manager.write_replication_key_signpost(signpost, context=context)
+
+    def read(self, stream: SlicedStream, context: Context) -> Iterator[dict[str, t.Any]]:
+        """An incremental read: grants used since the bookmark, then those granted since."""
+        seen: set[int] = set()  # each grant at most once per run, across both slices
+        for query in self.plan(stream, context):
+            logger.debug("org %s: reading %s grants", context.get("org"), query.name)
+            for grant in stream.list_rows(context, query.params):
+                if query.stop_before is not None:
+                    if str(to_utc_z(grant["access_granted_at"])) < query.stop_before:
+                        break  # newest-first: everything after this is older still
+                    if grant["id"] in seen:
+                        continue
+                else:
+                    seen.add(grant["id"])
+                yield grant
+
+    def after_read(self, stream: SlicedStream, context: Context) -> None:
+        """The org was read: the next run's `granted` slice starts from this run's start."""
+        if stream.replication_method != REPLICATION_FULL_TABLE:
+            stream.get_context_state(context)[GRANTED_SINCE_KEY] = self.run_started_at
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None

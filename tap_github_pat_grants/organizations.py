@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tap_github_pat_grants.errors import ConfigError
+from tap_github_pat_grants.github_app import account_login
 from tap_github_pat_grants.settings import DISCOVER
 
 if TYPE_CHECKING:
+    from tap_github_pat_grants.config import Settings
     from tap_github_pat_grants.github_app import GitHubApp
-    from tap_github_pat_grants.settings import Settings
+    from tap_github_pat_grants.run_ledger import OrgSource
 
 logger = logging.getLogger("tap-github-pat-grants")
 
@@ -29,7 +31,7 @@ class OrgTarget:
     """One organization to read, and how the run came to read it."""
 
     org: str  # login, lower-case
-    source: str  # "listed" | "discovered"
+    source: OrgSource
 
 
 def organizations_to_read(settings: Settings, app: GitHubApp | None) -> list[OrgTarget]:
@@ -61,9 +63,8 @@ def _discovered(app: GitHubApp) -> set[str]:
     """The logins of the organizations among the App's installations."""
     orgs = set()
     for installation in app.installations():
-        account = installation.get("account") or {}
         kind = installation.get("target_type")
-        name = account.get("login") or account.get("slug") or account.get("name")
+        name = account_login(installation)
         if kind == "Organization":
             orgs.add(str(name).lower())
         elif kind == "Enterprise":

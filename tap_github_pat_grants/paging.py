@@ -1,4 +1,4 @@
-"""Paging can only move forward, and a list is complete only when it is (pure checks).
+"""Paging can only move forward, and a list is complete only when it is: one check for every list.
 
 GitHub pages these lists by offset and says in `Link` what follows (`rel="next"`) and how many
 pages there are (`rel="last"`). A proxy, a cache or a bug can answer otherwise; each answer
@@ -9,21 +9,30 @@ that cannot belong to a list read front to back is caught here, per read of one 
 - more pages than `rel="last"` first announced, beyond a margin for rows added during the read;
 - a page shorter than `per_page` while `Link` still promises more, or a list that ends with a
   full (or empty) page before the page `rel="last"` announced (an incomplete read: worth one
-  resend, never versioned).
+  resend, never versioned);
+- a `next` link off the `api_url` origin (never followed: the token would go with it).
+
+Stream list reads and the App's installation listing both page through `accept_page` and
+`next_link`, so every list is held to the same rules.
 """
 
 from __future__ import annotations
 
-import heapq
-import typing as t
-from array import array
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from singer_sdk.pagination import HeaderLinkPaginator
+from typing_extensions import override
+
+from tap_github_pat_grants.error_lines import off_origin_link_line, paging_loop_line
+from tap_github_pat_grants.errors import GitHubFatalError, IncompleteReadError
+from tap_github_pat_grants.read_counts import StreamRead
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    import requests
 
 # Rows added while a list is read push later rows to further pages: allow this many more
 # pages than first announced (at least 2, or a tenth of the announced count).
@@ -40,6 +49,9 @@ class IncompleteListError(Exception):
 
 
 PageKey = tuple[str, tuple[tuple[str, str], ...], int]
+
+
+PER_PAGE = 100  # GitHub's maximum for these endpoints
 
 
 def page_key(url: str) -> PageKey:
@@ -115,52 +127,68 @@ def _extra_pages(announced: int) -> int:
     return max(EXTRA_PAGES_MIN, announced // EXTRA_PAGES_SHARE)
 
 
-_INT64 = 2**63 - 1
-_RUN = 4096  # ids sorted at a time while filling
+def announced_pages(links: Mapping[str, Any]) -> int | None:
+    """The page count a `Link: rel="last"` announces (None on the last page, or without one)."""
+    last = links.get("last", {}).get("url")
+    return page_number(last) if last else None
 
 
-class SeenIds:
-    """The ids a list's first pass emitted, kept compact for its verification pass.
+def accept_page(
+    guard: PageGuard, response: requests.Response, rows_sent: int, ids: list[Any], org: str
+) -> None:
+    """Accept one page of a list read, or raise the tap's error for a page that cannot be next.
 
-    A Python set of 100,000 ids costs ~7 MiB (int objects and hash slots); ids packed in an
-    array cost 8 bytes each and are looked up by bisection once the first pass is sealed.
+    `rows_sent` counts the rows as GitHub sent them; `ids` those kept.
     """
-
-    def __init__(self) -> None:
-        """Empty; `add` during the first pass, `seal`, then look up and `add` what was missed."""
-        self._filling = array("q")  # the current run of ids, unsorted
-        self._runs: list[array[int]] = []  # full runs, each sorted
-        self._packed = array("q")  # every run merged, once sealed
-        self._sealed = False
-        self._others: set[object] = set()  # added after sealing, or not a 64-bit integer
-
-    def add(self, row_id: object) -> None:
-        """Remember one id."""
-        if not self._sealed and _is_int64(row_id):
-            self._filling.append(t.cast("int", row_id))
-            if len(self._filling) == _RUN:
-                self._runs.append(array("q", sorted(self._filling)))
-                self._filling = array("q")
-        else:
-            self._others.add(row_id)
-
-    def seal(self) -> None:
-        """The first pass is over: sort for lookups."""
-        # Sorted in runs and merged, so no moment holds every id as a Python int.
-        self._runs.append(array("q", sorted(self._filling)))
-        self._packed = array("q", heapq.merge(*self._runs))
-        self._runs, self._filling = [], array("q")
-        self._sealed = True
-
-    def __contains__(self, row_id: object) -> bool:
-        """Whether this id was added (lookups of packed ids need `seal` first)."""
-        if row_id in self._others:
-            return True
-        if not _is_int64(row_id):
-            return False
-        place = bisect_left(self._packed, t.cast("int", row_id))
-        return place < len(self._packed) and self._packed[place] == row_id
+    try:
+        guard.check(response.url, response.links, rows_sent, ids)
+    except IncompleteListError as short:
+        raise IncompleteReadError(str(short), response) from None
+    except PagingLoopError as loop:
+        raise GitHubFatalError(paging_loop_line(org, str(loop), response)) from None
+    guard.accept(response.url, response.links, ids)
 
 
-def _is_int64(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value <= _INT64
+def next_link(
+    response: requests.Response, origin: tuple[str, str], guard: PageGuard, org: str
+) -> str | None:
+    """The next page's URL from `Link: rel="next"`, or None at the end of the list.
+
+    Only on the `api_url` origin (`origin`: scheme and host), and never back to a page this
+    read already accepted.
+    """
+    url: str | None = response.links.get("next", {}).get("url")
+    if not url:
+        return None
+    if urlsplit(url)[:2] != origin:
+        raise GitHubFatalError(off_origin_link_line(org, response))
+    try:
+        guard.check_next(url)
+    except PagingLoopError as loop:
+        raise GitHubFatalError(paging_loop_line(org, str(loop), response)) from None
+    return url
+
+
+class GitHubLinkPaginator(HeaderLinkPaginator):
+    """The SDK's `Link` paginator, held to `next_link`: forward only, only to `api_url`."""
+
+    def __init__(self, origin: tuple[str, str], org: str, guard: PageGuard) -> None:
+        """Page one list of `org` on the `origin` (scheme, host) of `api_url`."""
+        super().__init__()
+        self._origin = origin
+        self._org = org
+        self.guard = guard
+
+    @override
+    def get_next_url(self, response: requests.Response) -> str | None:
+        return next_link(response, self._origin, self.guard, self._org)
+
+
+@dataclass
+class ListRead:
+    """The read of one list in progress: whose, what it has counted, and its extra parameters."""
+
+    org: str = ""
+    counts: StreamRead = field(default_factory=StreamRead)
+    params: tuple[tuple[str, str], ...] = ()
+    guard: PageGuard = field(default_factory=lambda: PageGuard(PER_PAGE))

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import msgspec
 from typing_extensions import NotRequired, Required, TypedDict
 
-from tap_github_pat_grants.errors import InvalidRecordError
+from tap_github_pat_grants.error_lines import invalid_record_line
+from tap_github_pat_grants.errors import GitHubFatalError, InvalidRecordError
+from tap_github_pat_grants.instants import to_utc_z
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Callable
 
 # GitHub's timestamps: `2023-11-16T08:47:09.000-07:00`, `...Z`, with or without fractions.
@@ -72,6 +75,46 @@ class RecordShape:
         except msgspec.ValidationError as error:
             on_invalid(row, invalid_record(error))
             return None
+
+
+class InvalidRecords:
+    """What happens to a record that breaks GitHub's shape: the run stops, or it is skipped.
+
+    Skipped by choice (`skip_invalid_records`), with a warning, once per run however often the
+    record is read.
+    """
+
+    def __init__(self, stream: str, logger: logging.Logger) -> None:
+        """Nothing skipped yet."""
+        self._stream = stream
+        self._logger = logger
+        self._skipped: set[tuple[str, str, str]] = set()  # (org, id, field)
+
+    def handle(self, org: str, row: object, invalid: InvalidRecordError, *, skip: bool) -> bool:
+        """Raise to stop the run; or, with `skip`, warn once and return True if newly skipped."""
+        record_id = row.get("id") if isinstance(row, dict) else None
+        line = invalid_record_line(org, self._stream, record_id, invalid)
+        if not skip:
+            raise GitHubFatalError(line)
+        # A whole list is read twice (its verification pass): a record is skipped once per run.
+        key = (org, repr(record_id), invalid.field)
+        if key in self._skipped:
+            return False
+        self._skipped.add(key)
+        self._logger.warning("%s; skipped (skip_invalid_records=true)", line.split("; nothing")[0])
+        return True
+
+
+def normalise_timestamps(row: dict[str, Any], fields: tuple[str, ...]) -> str | None:
+    """Rewrite `fields` to one UTC form in place; the first that is no instant, else None."""
+    for name in fields:
+        value = row.get(name)
+        if value is not None:
+            try:
+                row[name] = to_utc_z(value)
+            except ValueError:
+                return name
+    return None
 
 
 def invalid_record(error: msgspec.ValidationError) -> InvalidRecordError:

@@ -1,32 +1,28 @@
-"""Where this tap departs from singer-sdk's defaults: the one list, and the small pieces it needs.
+"""Where the tap departs from singer-sdk's defaults: the list, and the public levers it uses.
 
-Public levers are used wherever the SDK has one (`request_decorator`, `validate_response`,
-`get_records`, `post_process`, `get_child_context`, `state_manager`,
-`finalize_state_progress_markers`, `message_writer_class`, logging). These private hooks and
-fields are used because no public lever exists; `tests/test_sdk_contract.py` fails if an SDK
-upgrade changes the behaviour each one relies on:
+Public levers wherever the SDK has one: `request_decorator`, `validate_response`, `get_records`,
+`post_process`, `get_child_context`, `get_replication_key_signpost`, `state_manager`,
+`finalize_state_progress_markers`, `stream_maps`, `mask`, `capabilities`,
+`message_writer_class`, `write_message` and logging. Three private hooks remain, each because
+no public lever exists; `tests/test_sdk_contract.py` pins the SDK behaviour each one relies on:
 
-- `Stream._stream_version` (client.py): the version RECORD messages carry. The SDK sets it
-  only for FULL_TABLE streams, just before writing ACTIVATE_VERSION *ahead of* the records;
-  the tap sets it for every whole-table read and writes ACTIVATE_VERSION after the read.
-- `Stream._write_activate_version_message` (client.py): writes ACTIVATE_VERSION through the
-  stream maps (aliases, removed streams), as the SDK does.
-- `Stream._generate_record_messages` (client.py): the fast record path below.
-- `Stream._increment_stream_state` (streams.py): a never-used token has no
-  `token_last_used_at`; the SDK warns once per such grant (thousands per run) though it
-  cannot move a bookmark.
-- `Stream._write_schema_message` (streams.py): the SDK re-sends SCHEMA once per parent record
-  for child streams (hundreds of identical messages; target-duckdb flushes on each).
-- `Tap._validate_config` (tap.py): the SDK's messages print the offending value, which may be
-  a secret.
+1. `Stream._generate_record_messages` (client.py, `record_messages.py`): the record path.
+   The SDK walks the selection mask for every record and stamps records with its private
+   `_stream_version`, set only for FULL_TABLE streams, just before it writes ACTIVATE_VERSION
+   *ahead of* the records. The tap's path pops deselected properties only when something is
+   deselected and stamps the version `versioning.py` chose. Measured by `python -m benchmark`
+   (`benchmark/README.md`, "the record path"): CPU seconds per 100,000 grants with and without it.
+2. `Tap._validate_config` (tap.py): the SDK's messages print the offending value, which may be
+   a secret; the tap's name the setting and the rule.
+3. `Stream._write_schema_message` (versioning.py): a child stream with no parent to read in a
+   run never sent SCHEMA, and a loader cannot version a stream it was not told about; the SDK
+   has no public way to send a stream's SCHEMA (through its stream maps).
 
-The fast record path: measured on a 20,000-grant sync (cProfile, singer-sdk 0.54.9), the SDK
-spent ~40 % of its time conforming types that msgspec had already decoded right (turned off
-with the public `TYPE_CONFORMANCE_LEVEL`), ~10 % walking the selection mask when nothing was
-deselected, and flushed stdout once per message. `python -m benchmark`, 20,000 grants, with
-and without the private `_generate_record_messages` hook: 9,847 against 6,793 records/s
-(1.85 against 2.45 CPU s) at 0 ms; at 150 ms per response the wall time is GitHub's either way
-(33.6 against 33.5 s) and the same CPU is saved.
+Not hooks, but worth knowing: the SDK re-sends a child's SCHEMA once per parent record
+(hundreds of identical messages; target-duckdb flushes on each), so the writer below drops a
+SCHEMA identical to the one last sent for that stream; a never-used token has no
+`token_last_used_at`, and the SDK warns once per such grant though it cannot move a bookmark,
+so that line is filtered, like the other misleading lines below.
 """
 
 from __future__ import annotations
@@ -34,17 +30,12 @@ from __future__ import annotations
 import logging
 import sys
 import typing as t
-from datetime import datetime, timezone
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.metrics import get_metrics_logger
-from singer_sdk.singerlib import RecordMessage
 
 if t.TYPE_CHECKING:
-    from collections.abc import Generator
-
     from singer_sdk.singerlib.messages import Message
-    from singer_sdk.streams import Stream
 
 MISLEADING_SDK_LINES = (
     # Once per org of an unsorted stream; but every org's bookmark is final, and in STATE,
@@ -56,6 +47,8 @@ MISLEADING_SDK_LINES = (
     "Starting incremental sync of",
     # Before every stopping error; the tap's own one line says what happened and what to do.
     "An unhandled error occurred while syncing",
+    # Once per never-used token (thousands per run): such a grant cannot move a bookmark.
+    "New replication value is null",
 )
 
 
@@ -64,37 +57,25 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
 
     Loaders act on STATE, so it must reach them promptly; records may wait in the buffer
     (they are written before the STATE that covers them, and flushed with it or at exit).
+    A SCHEMA identical to the one last sent for its stream is not sent again.
     """
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """No SCHEMA sent yet."""
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[str, bytes] = {}
 
     def write_message(self, message: Message) -> None:
         """Write one message; flush when it is a STATE."""
-        sys.stdout.buffer.write(self.format_message(message))
+        line = self.format_message(message)
+        if message.type == "SCHEMA":
+            stream, schema = str(message.to_dict()["stream"]), bytes(line)
+            if self._schemas.get(stream) == schema:
+                return
+            self._schemas[stream] = schema
+        sys.stdout.buffer.write(line)
         if message.type == "STATE":
             sys.stdout.flush()
-
-
-def has_deselected_properties(stream: Stream) -> bool:
-    """True when the catalog deselects any property of the stream (else nothing to pop)."""
-    return any(breadcrumb and selected is False for breadcrumb, selected in stream.mask.items())
-
-
-def fast_record_messages(
-    stream: Stream, record: dict[str, t.Any]
-) -> Generator[RecordMessage, None, None]:
-    """The SDK's `_generate_record_messages` when nothing is deselected and conformance is off.
-
-    The record goes through each stream map and out as RECORD messages, as in the SDK.
-    """
-    extracted_at = datetime.now(timezone.utc)  # as the SDK stamps `time_extracted`
-    for stream_map in stream.stream_maps:
-        mapped = stream_map.transform(record)
-        if mapped is not None:
-            yield RecordMessage(
-                stream=stream_map.stream_alias,
-                record=mapped,
-                version=stream._stream_version,  # noqa: SLF001 (the SDK's own field)
-                time_extracted=extracted_at,
-            )
 
 
 class _DropMisleading(logging.Filter):

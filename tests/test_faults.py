@@ -224,19 +224,33 @@ def test_missing_org_permission_is_named(github, app_config):
     )
 
 
-def test_missing_requests_permission_fails_or_is_skipped_by_choice(github, app_config, caplog):
+@pytest.mark.parametrize(
+    "skip",
+    [
+        {"skip_streams_without_permission": ["pat_requests"]},
+        {"skip_streams_without_permission": ["*"]},
+        {"skip_requests_without_permission": True},  # the switch that came first still works
+    ],
+)
+def test_missing_requests_permission_fails_or_is_skipped_by_choice(
+    github, app_config, caplog, skip
+):
     github.add_org(generate_org("acme", 10, n_requests=3, seed=43))
     github.org("acme").permissions = {"organization_personal_access_tokens": "read"}
     selected = catalog("pat_grants", "pat_requests")
 
     failed = run_tap(app_config(), catalog=selected)
     assert "'Personal access token requests: read'" in str(failed.error)
+    other_stream = run_tap(
+        app_config(skip_streams_without_permission=["pat_grants"]), catalog=selected
+    )
+    assert "'Personal access token requests: read'" in str(other_stream.error)
 
-    skipped = run_tap(app_config(skip_requests_without_permission=True), catalog=selected)
+    skipped = run_tap(app_config(**skip), catalog=selected)
     assert skipped.error is None
     assert len(skipped.records()) == 10
     assert skipped.records("pat_requests") == []
-    assert "skip_requests_without_permission=true" in caplog.text
+    assert "skipped pat_requests, pat_request_repositories" in caplog.text
 
 
 def test_validation_failure_names_the_filter(github, app_config):

@@ -177,7 +177,7 @@ def test_a_missing_permission_can_skip_its_streams_with_one_warning(github, app_
     assert not list_requests(github, "globex", "personal-access-token-requests", verification=None)
     (warning,) = [w for w in warnings(caplog) if "globex" in w]
     assert "'Personal access token requests: read'" in warning
-    assert "skip_requests_without_permission=true" in warning
+    assert "(skip_streams_without_permission)" in warning
     # the token asks only for what the installation has: a wider ask would be refused (422)
     asked = {t.org: t.permissions for t in github.installations.token_requests}
     assert asked["globex"] == {GRANTS_PERMISSION: "read"}

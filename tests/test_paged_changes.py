@@ -34,7 +34,7 @@ def first_pass_ids(run, served: int, stream="pat_grants") -> list[int]:
 
 
 def verification_added(run, stream="pat_grants") -> int:
-    return run.tap.run_ledger.org("acme").stream(stream).verification_added
+    return run.tap.run.ledger.org("acme").stream(stream).verification_added
 
 
 def sync_row(run) -> dict:
@@ -142,7 +142,7 @@ def test_a_repository_removed_while_its_grants_list_is_paged_is_not_lost(github,
     assert live <= set(emitted)
     children = [r for r in github.requests_log if r.path.endswith("/5/repositories")]
     assert len(children) == 3 + pages(249)  # the list, then its verification
-    counts = run.tap.run_ledger.org("acme").stream("pat_grant_repositories")
+    counts = run.tap.run.ledger.org("acme").stream("pat_grant_repositories")
     assert counts.verification_added == 1
 
 
@@ -159,7 +159,7 @@ def test_a_grant_revoked_before_its_repositories_are_read_is_no_fault(github, ap
     gone = [r for r in github.requests_log if r.path.endswith(f"/{order[50]}/repositories")]
     assert [r.status for r in gone] == [404]
     assert {g.id for g in org.grants} <= {r["id"] for r in run.records("pat_grants")}
-    counts = run.tap.run_ledger.org("acme").stream("pat_grant_repositories")
+    counts = run.tap.run.ledger.org("acme").stream("pat_grant_repositories")
     assert counts.parents_gone == 1
     assert "1 parent gone before its list was read" in caplog.text
     assert [m["stream"] for m in run.of_type("ACTIVATE_VERSION")] == [

@@ -34,13 +34,20 @@ class SdkDefaultPathTap(TapGitHubPatGrants):
         return streams
 
 
-def _comparable(run):
+def _comparable(run, *, drop_repeated_schemas=False):
     # the time of extraction and the table version (the run's start) differ between runs
-    return [
-        {key: value for key, value in message.items() if key not in {"time_extracted", "version"}}
-        for message in run.messages
-        if message["type"] in {"RECORD", "SCHEMA", "ACTIVATE_VERSION"}
-    ]
+    comparable, last_schema = [], {}
+    for message in run.messages:
+        if message["type"] not in {"RECORD", "SCHEMA", "ACTIVATE_VERSION"}:
+            continue
+        if message["type"] == "SCHEMA" and drop_repeated_schemas:
+            if last_schema.get(message["stream"]) == message:
+                continue
+            last_schema[message["stream"]] = message
+        comparable.append(
+            {key: value for key, value in message.items() if key not in {"time_extracted", "version"}}
+        )
+    return comparable
 
 
 def test_records_are_identical_to_the_sdk_default_path(github, app_config):
@@ -54,7 +61,10 @@ def test_records_are_identical_to_the_sdk_default_path(github, app_config):
     assert fast.error is None
     assert default.error is None
     assert len(fast.records()) == 550
-    assert _comparable(fast) == _comparable(default)
+    # The SDK's writer repeats a child's SCHEMA once per parent; the tap's sends it once.
+    default_schemas = [m for m in default.messages if m["type"] == "SCHEMA"]
+    assert len(default_schemas) > len([m for m in fast.messages if m["type"] == "SCHEMA"])
+    assert _comparable(fast) == _comparable(default, drop_repeated_schemas=True)
 
 
 def test_deselected_properties_are_still_removed(github, app_config):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tap_github_pat_grants.paging import SeenIds
+from tap_github_pat_grants.seen_ids import SeenIds
 
 
 def test_packed_ids_are_found_after_sealing_and_others_are_not():

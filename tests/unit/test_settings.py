@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tap_github_pat_grants.errors import ConfigError
-from tap_github_pat_grants.settings import AppCredentials, Settings, TokenCredentials
+from tap_github_pat_grants.config import AppCredentials, Settings, TokenCredentials
 from tap_github_pat_grants.tap import TapGitHubPatGrants
 
 
@@ -40,7 +40,7 @@ def test_app_mode_with_defaults(pem):
     assert settings.api_url == "https://api.github.com"
     assert settings.user_agent.startswith("tap-github-pat-grants/")
     assert settings.lookback == timedelta(hours=1)
-    assert settings.grant_filters == ()
+    assert settings.list_filters == ()
     assert "BEGIN" not in repr(settings)
 
 
@@ -70,7 +70,7 @@ def test_token_mode_and_filters():
     assert "ghs_abc" not in repr(settings)
     assert settings.api_url == "https://ghe.example.com/api/v3"
     assert settings.start_date == datetime(2024, 1, 31, tzinfo=timezone.utc)
-    assert settings.grant_filters == (
+    assert settings.list_filters == (
         ("owner[]", "octocat"),
         ("owner[]", "hubot"),
         ("repository", "Hello-World"),

@@ -1,0 +1,164 @@
+"""One organization's read of one stream (and its children), in one place.
+
+Every org is checked before the first list request (`org_checks.py`); then, per org: nothing
+if the org or the stream was skipped; the read (the whole list, verified, or the stream's
+incremental slices); a permission GitHub refuses mid-read handled like a missing one; the
+one failure policy (`continue_on_org_error`); the counts and the summary line; and STATE as the
+org finishes, so a run that fails in a later org keeps the earlier ones. A failed org moves no
+bookmark. The stream's table version is decided before its first record and written after its
+last organization (`versioning.py`).
+"""
+
+from __future__ import annotations
+
+import copy
+import typing as t
+
+from tap_github_pat_grants import versioning
+from tap_github_pat_grants.errors import MissingPermissionError, ParentGoneError
+from tap_github_pat_grants.incremental import SlicedStream
+from tap_github_pat_grants.org_checks import recorded_failure, skip_streams
+from tap_github_pat_grants.read_counts import Timer
+from tap_github_pat_grants.seen_ids import SeenIds
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from singer_sdk.helpers.types import Context
+
+    from tap_github_pat_grants.incremental import GrantSlices
+    from tap_github_pat_grants.read_counts import ReadKind, StreamRead
+    from tap_github_pat_grants.run import Run
+    from tap_github_pat_grants.run_ledger import OrgRun
+
+Row = dict[str, t.Any]
+
+
+class ListStream(versioning.Versioned, SlicedStream, t.Protocol):
+    """What a read needs of its stream (`client.GitHubOrgStream`)."""
+
+    verification_params: tuple[tuple[str, str], ...]
+
+    @property
+    def pages_read(self) -> int:
+        """Pages the latest read of a list accepted."""
+
+    @property
+    def incremental(self) -> GrantSlices | None:
+        """How the stream reads an org incrementally (None: always whole)."""
+
+    def read_kind(self, context: Context) -> ReadKind:
+        """How this run reads one organization."""
+
+    def begin_list(self, org: str, counts: StreamRead) -> None:
+        """The stream now reads a list of `org`, counted in `counts`."""
+
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> t.Any:
+        """Promote the partition's bookmark and write STATE."""
+
+
+def read_org(stream: ListStream, partition: Context, run: Run) -> Iterator[Row]:
+    """Every record of one org for a top-level stream, under the run's failure policy."""
+    org = str(partition["org"])
+    _ = run.checked_organizations  # every org is checked before the first list request
+    if not stream.version_decided:
+        versioning.decide(stream, run)
+    state = stream.get_context_state(partition)
+    before = copy.deepcopy(state)
+    org_run = run.ledger.org(org)
+    with recorded_failure(org, run.ledger, run.settings):
+        if org_run.reading and stream.name not in org_run.skipped_streams:
+            yield from _read(stream, partition, run, org_run)
+    if org_run.status == "failed":  # a failed read moves no bookmark
+        state.clear()
+        state.update(before)
+    if partition == (stream.partitions or [{}])[-1]:
+        versioning.activate(stream, run)
+
+
+def _read(stream: ListStream, partition: Context, run: Run, org_run: OrgRun) -> Iterator[Row]:
+    """One org's read of this stream and its children, counted; then STATE."""
+    ledger, org = run.ledger, org_run.org
+    read = stream.read_kind(partition)
+    counts = ledger.begin(org, stream.name, read)
+    stream.begin_list(org, counts)
+    for child in stream.child_streams:
+        if child.selected:  # a child reads its parents' rows the way they were read
+            ledger.begin(org, child.name, read)
+    try:
+        with Timer(counts):
+            for record in _rows(stream, partition, counts):
+                yield record
+                if not org_run.reading:
+                    return  # a child's read failed: this org stops here
+    except MissingPermissionError as missing:  # GitHub's 403 (auth_token: not known before)
+        if not run.settings.skips_without_permission(stream.name):
+            raise
+        skip_streams(org, stream.family, str(missing), ledger)
+        return
+    org_run.permissions = org_run.permissions or run.credentials.for_org(org).permissions
+    ledger.finish(org, stream.name, tuple(child.name for child in stream.child_streams))
+    # The SDK writes STATE every 10,000 records or at the end of the stream; write it as
+    # each org finishes, so a run that fails in a later org keeps the earlier ones.
+    stream.finalize_state_progress_markers(stream.get_context_state(partition))
+
+
+def read_children(stream: ListStream, partition: Context, run: Run) -> Iterator[Row]:
+    """One parent row's list (e.g. a grant's repositories), within its org's read."""
+    org = str(partition["org"])
+    org_run = run.ledger.org(org)
+    if not org_run.reading:
+        return
+    counts = org_run.stream(stream.name)
+    counts.parents += 1
+    stream.begin_list(org, counts)
+    with recorded_failure(org, run.ledger, run.settings):
+        try:
+            with Timer(counts):
+                yield from _rows(stream, partition, counts)
+        except ParentGoneError:
+            # The grant was revoked (the request reviewed) between the page that listed it
+            # and its own list: it has no repositories any more, which is no fault of the run.
+            counts.parents_gone += 1
+
+
+def _rows(stream: ListStream, partition: Context, counts: StreamRead) -> Iterator[Row]:
+    """The partition's rows: the whole list, verified, or the stream's incremental slices."""
+    sliced = stream.incremental
+    if sliced is not None:
+        sliced.before_read(stream, partition)
+    if counts.read == "full":
+        yield from read_whole_list(stream, partition, counts)
+    elif sliced is not None:
+        yield from sliced.read(stream, partition)
+    else:
+        yield from stream.list_rows(partition)
+    if sliced is not None:
+        sliced.after_read(stream, partition)
+
+
+def read_whole_list(stream: ListStream, context: Context, counts: StreamRead) -> Iterator[Row]:
+    """Every row of one list, read so that no row live throughout the read is missed.
+
+    GitHub pages these lists by offset: a row removed from a page already read moves every
+    later row up one place, and the row that crosses into that page is never served. So a
+    list that took more than one page is read once more, in the other direction where the
+    endpoint can sort (`verification_params`), and the rows the first pass missed are
+    emitted (with their children; rows already seen cost nothing more). That is enough: a
+    live row is missed only if it is skipped in both passes, in the first only when a row
+    before it disappears just as the cursor passes it, in the second only when one on its
+    other side does. A list of one page is one answer: it has nothing to verify.
+    """
+    seen = SeenIds()
+    for row in stream.list_rows(context):
+        seen.add(row.get("id"))
+        yield row
+    if stream.pages_read <= 1:
+        return
+    seen.seal()
+    for row in stream.list_rows(context, stream.verification_params):
+        if row.get("id") not in seen:
+            seen.add(row.get("id"))
+            counts.verification_added += 1
+            yield row
+    counts.verified = True

@@ -1,0 +1,42 @@
+"""What one stream's read of one organization counted, and how long it took."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+ReadKind = Literal["full", "incremental", "skipped"]
+
+
+@dataclass
+class StreamRead:
+    """One stream's read of one organization in this run."""
+
+    read: ReadKind | None = None  # None: the stream was not read
+    records: int = 0
+    requests: int = 0
+    parents: int = 0  # child streams: how many parent rows had their list read
+    parents_gone: int = 0  # child streams: parents revoked or reviewed before their list was read
+    invalid_skipped: int = 0  # records that broke GitHub's shape, left out by choice
+    verified: bool = False  # a whole list read twice (`org_read.read_whole_list`)
+    verification_added: int = 0  # rows the second pass found that the first missed
+    seconds: float = 0.0
+    announced_pages: int | None = None  # GitHub's latest `rel="last"`
+
+
+class Timer:
+    """Adds the seconds of a `with` block to a stream's read."""
+
+    def __init__(self, counts: StreamRead) -> None:
+        """Time into `counts.seconds`."""
+        self._counts = counts
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        """Start timing."""
+        self._started = time.monotonic()
+
+    def __exit__(self, *_: object) -> None:
+        """Add the seconds since the start, whatever ended the block."""
+        self._counts.seconds += time.monotonic() - self._started
