@@ -45,7 +45,11 @@ def _comparable(run, *, drop_repeated_schemas=False):
                 continue
             last_schema[message["stream"]] = message
         comparable.append(
-            {key: value for key, value in message.items() if key not in {"time_extracted", "version"}}
+            {
+                key: value
+                for key, value in message.items()
+                if key not in {"time_extracted", "version"}
+            }
         )
     return comparable
 

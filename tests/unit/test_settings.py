@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tap_github_pat_grants.errors import ConfigError
 from tap_github_pat_grants.config import AppCredentials, Settings, TokenCredentials
+from tap_github_pat_grants.errors import ConfigError
 from tap_github_pat_grants.tap import TapGitHubPatGrants
 
 
