@@ -2,40 +2,43 @@
 # The whole test suite, from a fresh machine with only Python >= 3.10: installs the project and
 # its dev tools into .venv, Meltano into its own venv (its dependencies must not decide the
 # tap's), the Dagster code location into its own venv, a local PostgreSQL for the loader tests,
-# then lint, type-check and every test; the Dagster tests (tests/dagster, their own venv) last.
-# Extra arguments go to the first pytest call, e.g. `bash scripts/test.sh -m "not e2e"`, and
-# then skip the Dagster tests (`DAGSTER_TESTS=1` runs them anyway).
+# then lint, type-check and every test on both cores; the tests that need no Meltano again under
+# the oldest and the newest Python the machine has (3.10, 3.13); the Dagster tests last.
+# Extra arguments go to the main pytest call, e.g. `bash scripts/test.sh -m "not e2e"`, and
+# then skip the other Pythons and the Dagster tests (`ALL_TESTS=1` runs them anyway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
 meltano_version=4.4.1
+other_pythons=${OTHER_PYTHONS:-python3.10 python3.13}
+workers=${PYTEST_WORKERS:-2}
+started=$SECONDS
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%d s)\n' "$*" $((SECONDS - started)); }
+venv() {  # venv DIR PYTHON PIP-ARGS...: create once, install quietly
+  local dir=$1 interpreter=$2
+  shift 2
+  [[ -x $dir/bin/python ]] || "$interpreter" -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --upgrade pip
+  "$dir/bin/python" -m pip install --quiet "$@"
+}
 
 step "Python environment (.venv)"
-[[ -x .venv/bin/python ]] || "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+venv .venv "$python" -e '.[dev]'
 
-step "Meltano $meltano_version (.tools/meltano)"
-[[ -x .tools/meltano/bin/meltano ]] || "$python" -m venv .tools/meltano
-.tools/meltano/bin/python -m pip install --quiet --upgrade pip
+step "Meltano $meltano_version (.tools/meltano) and its plugins (.meltano/)"
 # [postgres]: psycopg for a system database (state) on PostgreSQL, as the Dagster runs use.
-.tools/meltano/bin/python -m pip install --quiet "meltano[postgres]==$meltano_version"
+venv .tools/meltano "$python" "meltano[postgres]==$meltano_version"
 export MELTANO_BIN="$PWD/.tools/meltano/bin/meltano"
-
-step "Meltano plugins: the tap, the loaders and the dbt utilities (.meltano/)"
-# The e2e tests run them (dbt's own tests too, in `dbt-duckdb:build` / `dbt-postgres:build`).
+# Installed once here for every end-to-end test (dbt's own tests run in `dbt-*:build`).
 install_dir=$(mktemp -d)
 MELTANO_DATABASE_URI="sqlite:///$install_dir/meltano.db" MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
   .tools/meltano/bin/meltano install > "$install_dir/install.log" 2>&1 \
   || { tail -n 40 "$install_dir/install.log"; exit 1; }
 
 step "Dagster code location (.tools/dagster)"
-[[ -x .tools/dagster/bin/python ]] || "$python" -m venv .tools/dagster
-.tools/dagster/bin/python -m pip install --quiet --upgrade pip
-.tools/dagster/bin/python -m pip install --quiet -e . -e 'orchestration/dagster[test]'
+venv .tools/dagster "$python" -e . -e 'orchestration/dagster[test]'
 
 step "PostgreSQL on 127.0.0.1 (for the target-postgres tests)"
 eval "$(bash .ci/postgres.sh)"
@@ -46,10 +49,21 @@ step "Lint and types"
 .venv/bin/mypy
 (cd orchestration/dagster && ../../.tools/dagster/bin/mypy)
 
-step "Tests"
-.venv/bin/python -m pytest "$@"
+step "Tests ($workers workers)"
+.venv/bin/python -m pytest -n "$workers" "$@"
 
-if [[ $# -eq 0 || ${DAGSTER_TESTS:-} == 1 ]]; then
-  step "Dagster tests (tests/dagster, after the rest)"
+if [[ $# -eq 0 || ${ALL_TESTS:-} == 1 ]]; then
+  for other in $other_pythons; do
+    if ! command -v "$other" > /dev/null; then
+      echo "test.sh: $other not found on this machine; the tests were not run under it" >&2
+      continue
+    fi
+    step "Tests that need no Meltano, under $other"
+    venv ".tools/$other" "$other" -e '.[dev]'
+    ".tools/$other/bin/python" -m pytest -n "$workers" -q -m "not e2e and not postgres"
+  done
+
+  step "Dagster tests (tests/dagster)"
   .tools/dagster/bin/python -m pytest tests/dagster -m dagster
 fi
+step "Done"
