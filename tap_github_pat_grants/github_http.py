@@ -39,7 +39,7 @@ from tap_github_pat_grants.errors import (
     TransientFaultError,
     WaitRequestedError,
 )
-from tap_github_pat_grants.github_session import GitHubSession
+from tap_github_pat_grants.github_session import GitHubSession, body_of
 from tap_github_pat_grants.http_policy import (
     MAX_TRIES,
     Action,
@@ -213,10 +213,11 @@ def _decoded(response: requests.Response, handlers: ResponseHandlers) -> t.Any:
     if "json" not in kind.lower():
         reason = f"{body_description(response)} instead of GitHub's JSON"
         raise TransientFaultError(reason, response)
+    body = body_of(response)
     try:
-        payload = handlers.decode(response.content)
+        payload = handlers.decode(body)
     except msgspec.DecodeError:
-        reason = f"an incomplete JSON body ({len(response.content):,} bytes)"
+        reason = f"an incomplete JSON body ({len(body):,} bytes)"
         raise TransientFaultError(reason, response) from None
     if not isinstance(payload, handlers.shape):
         reason = f"JSON of the wrong shape: {body_description(response)}"

@@ -93,6 +93,12 @@ class GitHubSession(requests.Session):
         return b"".join(chunks)
 
 
+def body_of(response: requests.Response) -> bytes:
+    """The body `GitHubSession` read, without the copy `response.content` would make."""
+    raw = response.raw
+    return raw.getvalue() if isinstance(raw, io.BytesIO) else response.content
+
+
 def _check_bounds(response: requests.Response, size: int, deadline: float, seconds: float) -> None:
     """Cut a body off (and close its connection) once it is too big or too slow."""
     if size > MAX_BODY_BYTES:
