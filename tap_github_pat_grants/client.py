@@ -24,20 +24,14 @@ from tap_github_pat_grants.error_lines import list_refusal
 from tap_github_pat_grants.errors import InvalidRecordError, TapError
 from tap_github_pat_grants.github_http import GITHUB_HEADERS, ResponseHandlers
 from tap_github_pat_grants.org_checks import Permission
-from tap_github_pat_grants.paging import (
-    PER_PAGE,
-    GitHubLinkPaginator,
-    ListRead,
-    PageGuard,
-    accept_page,
-    announced_pages,
-)
+from tap_github_pat_grants.page_guard import announced_pages
+from tap_github_pat_grants.paging import PER_PAGE, GitHubLinkPaginator, ListRead, accept_page
 from tap_github_pat_grants.record_messages import deselected_paths, record_messages
 from tap_github_pat_grants.record_shapes import InvalidRecords, RecordShape, normalise_timestamps
 from tap_github_pat_grants.sdk_overrides import drop_misleading_lines
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Callable, Generator, Iterable, Iterator
 
     import requests
     from singer_sdk import Tap
@@ -46,6 +40,7 @@ if t.TYPE_CHECKING:
 
     from tap_github_pat_grants.auth import OrgAuth
     from tap_github_pat_grants.incremental import GrantSlices
+    from tap_github_pat_grants.page_guard import PageGuard
     from tap_github_pat_grants.read_counts import ReadKind, StreamRead
     from tap_github_pat_grants.run import Run
 
@@ -131,9 +126,8 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def get_new_paginator(self) -> GitHubLinkPaginator:
-        self._read.guard = PageGuard(PER_PAGE)  # one per read of one list
-        origin = self.run.http.session.origin
-        return GitHubLinkPaginator(origin, self._read.org, self._read.guard)
+        guard = self._read.new_guard()  # one per read of one list
+        return GitHubLinkPaginator(self.run.http.session.origin, self._read.org, guard)
 
     @override
     def get_url_params(
@@ -214,16 +208,21 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self._read = ListRead(org, counts)
 
     def list_rows(
-        self, context: Context, params: tuple[tuple[str, str], ...] = ()
-    ) -> Iterable[dict[str, t.Any]]:
-        """One read of the list, front to back, with `params` added to its first request."""
-        self._read.params = params
-        return self.request_records(context)
+        self,
+        context: Context,
+        params: tuple[tuple[str, str], ...] = (),
+        *,
+        witness_follows: bool = False,
+    ) -> Iterator[dict[str, t.Any]]:
+        """One read of the list, `params` added to its first request (then it may be read again)."""
+        self._read.params, self._read.witness_follows = params, witness_follows
+        yield from self.request_records(context)
+        self._read.finished()
 
     @property
-    def pages_read(self) -> int:
-        """Pages the latest read of a list accepted."""
-        return self._read.guard.accepted
+    def list_guard(self) -> PageGuard:
+        """What the latest read of a list accepted, and what GitHub said of its length."""
+        return self._read.guard
 
     @cached_property
     def incremental(self) -> GrantSlices | None:

@@ -183,6 +183,15 @@ def incomplete_line(org: str, short: TransientFaultError) -> str:
     )
 
 
+def unconfirmed_end_line(org: str, reason: str, found: int, response: requests.Response) -> str:
+    """The line when a list ended short twice and, read again, was not shorter: it was cut."""
+    return (
+        f"org {org}: {urlsplit(response.url).path}: {reason}, twice, and read again it holds "
+        f"{found} pages; the read is incomplete, so nothing was versioned and the previous "
+        f"state is still valid; rerun later{request_id(response)}"
+    )
+
+
 def paging_loop_line(org: str, reason: str, response: requests.Response) -> str:
     """The line when a list cannot move forward (a loop, a repeated page)."""
     where = urlsplit(response.url).path

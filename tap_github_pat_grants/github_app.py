@@ -21,7 +21,8 @@ from tap_github_pat_grants.error_lines import app_refusal_line
 from tap_github_pat_grants.errors import GitHubFatalError
 from tap_github_pat_grants.github_http import GITHUB_HEADERS, ResponseHandlers
 from tap_github_pat_grants.instants import parse_instant
-from tap_github_pat_grants.paging import PageGuard, accept_page, next_link
+from tap_github_pat_grants.page_guard import PageGuard
+from tap_github_pat_grants.paging import accept_page, next_link
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -18,15 +18,17 @@ from tap_github_pat_grants import versioning
 from tap_github_pat_grants.errors import MissingPermissionError, ParentGoneError
 from tap_github_pat_grants.incremental import SlicedStream
 from tap_github_pat_grants.org_checks import recorded_failure, skip_streams
+from tap_github_pat_grants.paging import confirm_end
 from tap_github_pat_grants.read_counts import Timer
 from tap_github_pat_grants.seen_ids import SeenIds
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
 
     from tap_github_pat_grants.incremental import GrantSlices
+    from tap_github_pat_grants.page_guard import PageGuard
     from tap_github_pat_grants.read_counts import ReadKind, StreamRead
     from tap_github_pat_grants.run import Run
     from tap_github_pat_grants.run_ledger import OrgRun
@@ -40,8 +42,17 @@ class ListStream(versioning.Versioned, SlicedStream, t.Protocol):
     verification_params: tuple[tuple[str, str], ...]
 
     @property
-    def pages_read(self) -> int:
-        """Pages the latest read of a list accepted."""
+    def list_guard(self) -> PageGuard:
+        """What the latest read of a list accepted, and what GitHub said of its length."""
+
+    def list_rows(
+        self,
+        context: Context,
+        params: tuple[tuple[str, str], ...] = (),
+        *,
+        witness_follows: bool = False,
+    ) -> Iterable[Row]:
+        """One read of the list, `params` added to its first request (then it may be read again)."""
 
     @property
     def incremental(self) -> GrantSlices | None:
@@ -147,13 +158,16 @@ def read_whole_list(stream: ListStream, context: Context, counts: StreamRead) ->
     emitted (with their children; rows already seen cost nothing more). That is enough: a
     live row is missed only if it is skipped in both passes, in the first only when a row
     before it disappears just as the cursor passes it, in the second only when one on its
-    other side does. A list of one page is one answer: it has nothing to verify.
+    other side does. A list of one page is one answer: it has nothing to verify. The second
+    pass also witnesses a list that ended short of GitHub's announcement with a full (or
+    empty) page: read again, a list that shrank is no longer; a cut one is (`confirm_end`).
     """
     seen = SeenIds()
-    for row in stream.list_rows(context):
+    for row in stream.list_rows(context, witness_follows=True):
         seen.add(row.get("id"))
         yield row
-    if stream.pages_read <= 1:
+    first = stream.list_guard
+    if first.accepted <= 1 and first.unconfirmed_end is None:
         return
     seen.seal()
     for row in stream.list_rows(context, stream.verification_params):
@@ -161,4 +175,5 @@ def read_whole_list(stream: ListStream, context: Context, counts: StreamRead) ->
             seen.add(row.get("id"))
             counts.verification_added += 1
             yield row
+    confirm_end(first, stream.list_guard, str(context["org"]))
     counts.verified = True

@@ -22,7 +22,19 @@ class StreamRead:
     verified: bool = False  # a whole list read twice (`org_read.read_whole_list`)
     verification_added: int = 0  # rows the second pass found that the first missed
     seconds: float = 0.0
-    announced_pages: int | None = None  # GitHub's latest `rel="last"`
+    announced_pages: int | None = None  # the most pages any `rel="last"` announced
+    # How far the lists read to their end moved while they were read (`paging.ListRead`):
+    pages_announced: int = 0  # what each list's first page announced, summed
+    pages_read: int = 0  # the pages each list held at its end, summed
+    pages_grown: int = 0  # pages lists held beyond their first announcement, summed
+    pages_shrunk: int = 0  # pages lists held short of their first announcement, summed
+
+    def list_done(self, announced: int, held: int) -> None:
+        """One list was read to its end: `announced` pages at the start, `held` at the end."""
+        self.pages_announced += announced
+        self.pages_read += held
+        self.pages_grown += max(0, held - announced)
+        self.pages_shrunk += max(0, announced - held)
 
 
 class Timer:

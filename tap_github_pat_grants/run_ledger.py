@@ -28,6 +28,8 @@ STREAM_COLUMNS = {
     "pat_requests": "requests",
     "pat_request_repositories": "request_repositories",
 }
+# Per data stream: how far its lists moved while they were read (`read_counts.StreamRead`).
+MOVED_COLUMNS = ("pages_announced", "pages_read", "pages_grown", "pages_shrunk")
 # Whole lists whose verification pass is counted in `sync_runs`.
 VERIFIED_COLUMNS = {"pat_grants": "grants", "pat_requests": "requests"}
 
@@ -151,6 +153,8 @@ class RunLedger:
             row[f"{prefix}_read"] = read
             row[f"{prefix}_records"] = counts.records if read else None
             row[f"{prefix}_requests"] = counts.requests if read else None
+            for moved in MOVED_COLUMNS:
+                row[f"{prefix}_{moved}"] = getattr(counts, moved) if read else None
         for stream, prefix in VERIFIED_COLUMNS.items():
             counts = run.streams.get(stream, StreamRead())
             row[f"{prefix}_verification_added"] = counts.verification_added if counts.read else None

@@ -97,8 +97,8 @@ def run_done(statuses: list[tuple[str, str]]) -> None:
 
 
 def _details(counts: Counts) -> str:
-    """The end of a summary line: what the verification pass added, what was skipped."""
-    text = ""
+    """The end of a summary line: how far lists moved, what verification added, what was skipped."""
+    text = _moved(counts)
     if counts.verified:
         text += f"; verification pass added {counts.verification_added}"
     if counts.parents_gone:
@@ -106,6 +106,22 @@ def _details(counts: Counts) -> str:
     if counts.invalid_skipped:
         text += f"; {_count(counts.invalid_skipped, 'invalid record')} skipped"
     return text
+
+
+def _moved(counts: Counts) -> str:
+    """How far the lists moved while they were read: GitHub working, said so an auditor sees it."""
+    changes = []
+    if counts.pages_grown:
+        changes.append(f"grew by {_count(counts.pages_grown, 'page')}")
+    if counts.pages_shrunk:
+        changes.append(f"shrank by {_count(counts.pages_shrunk, 'page')}")
+    if not changes:
+        return ""
+    lists = "lists" if counts.parents else "list"  # a child stream: one list per parent
+    return (
+        f"; while read, the {lists} {' and '.join(changes)} "
+        f"({counts.pages_announced:,} pages announced, {counts.pages_read:,} read)"
+    )
 
 
 def _count(number: int, noun: str) -> str:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from tests.fake_github.records import Grant, Org
+    from collections.abc import Iterable
+
+    from tests.fake_github.records import Grant, Json, Org, PatRequest
     from tests.fake_github.world import World
 
 ListingName = Literal["grants", "requests", "grant_repositories", "request_repositories"]
@@ -80,9 +82,41 @@ def revoke_grant(grant_id: int) -> Change:
     return lambda _world, org: _discard(org.grants.remove(grant_id))
 
 
+def revoke_grants(*grant_ids: int) -> Change:
+    """An owner revokes several grants at once (an incident response): none is listed any more."""
+
+    def change(_world: World, org: Org) -> None:
+        for grant_id in grant_ids:
+            org.grants.remove(grant_id)
+
+    return change
+
+
 def add_grant(grant: Grant) -> Change:
     """An owner approves a new grant."""
     return lambda _world, org: org.grants.append(grant)
+
+
+def add_grants(grants: Iterable[Grant]) -> Change:
+    """Many grants approved at once (an auto-approved burst): each listed where its time puts it."""
+    return lambda _world, org: org.grants.extend(grants)
+
+
+def add_requests(requests: Iterable[PatRequest]) -> Change:
+    """Members ask for access with many tokens at once: pending requests, listed by creation."""
+    return lambda _world, org: org.requests.extend(requests)
+
+
+def add_repositories(grant_id: int, repositories: Iterable[Json]) -> Change:
+    """A token's owner gives a `subset` grant more repositories, listed after those it had."""
+
+    def change(_world: World, org: Org) -> None:
+        grant = org.grants.get(grant_id)
+        if grant is None:
+            raise KeyError(grant_id)
+        grant.repositories = [*grant.repositories, *repositories]
+
+    return change
 
 
 def review_request(request_id: int) -> Change:
