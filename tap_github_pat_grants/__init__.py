@@ -2,7 +2,15 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("tap-github-pat-grants")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+# Read here, before singer-sdk is imported: a lookup made after it (as the SDK makes when a run
+# starts) parses package metadata the expensive way, ~0.6 MiB of peak memory.
+__version__ = _version("tap-github-pat-grants")
+SDK_VERSION = _version("singer-sdk")

@@ -23,7 +23,6 @@ from tap_github_pat_grants import org_read
 from tap_github_pat_grants.error_lines import list_refusal
 from tap_github_pat_grants.errors import InvalidRecordError, TapError
 from tap_github_pat_grants.github_http import GITHUB_HEADERS, ResponseHandlers
-from tap_github_pat_grants.org_checks import Permission
 from tap_github_pat_grants.page_guard import announced_pages
 from tap_github_pat_grants.paging import PER_PAGE, GitHubLinkPaginator, ListRead, accept_page
 from tap_github_pat_grants.record_messages import deselected_paths, record_messages
@@ -40,20 +39,17 @@ if t.TYPE_CHECKING:
 
     from tap_github_pat_grants.auth import OrgAuth
     from tap_github_pat_grants.incremental import GrantSlices
+    from tap_github_pat_grants.org_checks import Permission
     from tap_github_pat_grants.page_guard import PageGuard
     from tap_github_pat_grants.read_counts import ReadKind, StreamRead
     from tap_github_pat_grants.run import Run
-
-PERSONAL_ACCESS_TOKENS = Permission(
-    "organization_personal_access_tokens", "Personal access tokens: read"
-)
 
 
 class GitHubOrgStream(RESTStream[ParseResult]):
     """A stream of one GitHub list endpoint, partitioned (and bookmarked) per organization."""
 
     # The org permission this endpoint needs.
-    permission: Permission | None = PERSONAL_ACCESS_TOKENS
+    permission: Permission | None = None
     # Timestamp fields rewritten to one UTC form (the same instants).
     timestamp_fields: tuple[str, ...] = ()
     # A parent's id under this name in its children's context (None: no children).
@@ -78,14 +74,11 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         self.version_decided = False
         self._read = ListRead()
         self._pages: WeakKeyDictionary[requests.Response, list[t.Any]] = WeakKeyDictionary()
-        self._shape = RecordShape(self.schema, self.name, self.added_properties)
         self._invalid = InvalidRecords(self.name, self.logger)
         drop_misleading_lines(self.logger)
         if self.parent_stream_type is not None and self.logger.getEffectiveLevel() > DEBUG:
             # The SDK logs "Beginning sync" for each parent row; the parent sums children up.
             self.logger.setLevel(WARNING)
-
-    # What to request, and how.
 
     @property
     def url_base(self) -> str:
@@ -178,7 +171,9 @@ class GitHubOrgStream(RESTStream[ParseResult]):
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        return self._pages.pop(response)
+        page = self._pages.pop(response)
+        response.close()  # decoded: its body need not live on while the next page is fetched
+        return page
 
     def _on_invalid(self, row: object, invalid: InvalidRecordError) -> None:
         """A record breaks GitHub's shape: stop with one line, or skip it if the user chose."""
@@ -240,8 +235,7 @@ class GitHubOrgStream(RESTStream[ParseResult]):
         """This stream's name and its children's (skipped and versioned together)."""
         return (self.name, *(child.name for child in self.child_streams))
 
-    def reads_this_run(self) -> bool:
-        """Selected itself, or for a selected child."""
+    def reads_this_run(self) -> bool:  # noqa: D102 (the `Reader` protocol's)
         return self.selected or self.has_selected_descendents
 
     @property
@@ -291,6 +285,10 @@ class GitHubOrgStream(RESTStream[ParseResult]):
     ) -> Generator[RecordMessage, None, None]:
         # Private hook 1 of 3 (sdk_overrides.py): the record path of `record_messages.py`.
         yield from record_messages(record, self.stream_maps, self._deselected, self.table_version)
+
+    @cached_property
+    def _shape(self) -> RecordShape:  # made only for the streams a run reads
+        return RecordShape(self.schema, self.name, self.added_properties)
 
     @cached_property
     def _deselected(self) -> list[tuple[str, ...]]:

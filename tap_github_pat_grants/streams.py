@@ -28,6 +28,9 @@ SCHEMAS = SchemaDirectory(schemas)
 GRANT_TIMESTAMPS = ("access_granted_at", "token_expires_at", "token_last_used_at")
 REQUEST_TIMESTAMPS = ("created_at", "token_expires_at", "token_last_used_at")
 REPOSITORY_TIMESTAMPS = ("created_at", "updated_at", "pushed_at")
+PERSONAL_ACCESS_TOKENS = Permission(
+    "organization_personal_access_tokens", "Personal access tokens: read"
+)
 PAT_REQUESTS = Permission(
     "organization_personal_access_token_requests", "Personal access token requests: read"
 )
@@ -44,6 +47,7 @@ class PatGrantsStream(GitHubOrgStream):
     is_sorted = False  # GitHub sorts by creation only: a bookmark is final per finished org
     schema = StreamSchema(SCHEMAS)
     timestamp_fields = GRANT_TIMESTAMPS
+    permission = PERSONAL_ACCESS_TOKENS
     child_context_key = "pat_id"
     verification_params = OLDEST_FIRST  # the first pass reads newest first
     takes_list_filters = True
@@ -92,6 +96,7 @@ class PatGrantRepositoriesStream(RepositoriesOfParent):
     primary_keys = ("org", "pat_id", "repository_id")
     parent_stream_type = PatGrantsStream
     parent_id_field = "pat_id"
+    permission = PERSONAL_ACCESS_TOKENS
 
 
 class PatRequestRepositoriesStream(RepositoriesOfParent):

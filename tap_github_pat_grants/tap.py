@@ -16,7 +16,7 @@ from singer_sdk import Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
-from tap_github_pat_grants import streams
+from tap_github_pat_grants import SDK_VERSION, __version__, streams
 from tap_github_pat_grants.client import GitHubOrgStream
 from tap_github_pat_grants.config import Settings, parse_settings
 from tap_github_pat_grants.errors import ConfigError
@@ -91,6 +91,12 @@ class TapGitHubPatGrants(Tap):
     def organizations(self) -> list[OrgTarget]:
         """The organizations this run reads (discovered ones too, with `"*"`)."""
         return self.run.organizations
+
+    @override
+    @classmethod
+    def print_version(cls, print_fn: t.Callable[[t.Any], None] = print) -> None:
+        # The SDK's line, from the versions the package read when it was imported.
+        print_fn(f"{cls.name} v{__version__}, Meltano SDK v{SDK_VERSION}")
 
     @override
     def discover_streams(self) -> list[Stream]:

@@ -60,7 +60,7 @@ def _imports(path: Path) -> set[str]:
                 for alias in node.names
                 if alias.name.startswith("tap_github_pat_grants.")
             )
-    return names - {"__version__", "schemas"}
+    return names - {"__version__", "SDK_VERSION", "schemas"}
 
 
 def test_every_module_has_a_place_in_the_stack():

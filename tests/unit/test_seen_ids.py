@@ -7,12 +7,13 @@ from tap_github_pat_grants.seen_ids import SeenIds
 
 def test_packed_ids_are_found_after_sealing_and_others_are_not():
     seen = SeenIds()
-    for row_id in (907, 3, 2**40, 55):
+    for row_id in (907, 3, 2**40, 55, 2**32 - 1, 2**32, -5):
         seen.add(row_id)
     seen.seal()
 
-    assert all(row_id in seen for row_id in (3, 55, 907, 2**40))
+    assert all(row_id in seen for row_id in (3, 55, 907, 2**40, 2**32 - 1, 2**32, -5))
     assert 4 not in seen
+    assert -4 not in seen
     assert 2**63 not in seen
     assert "55" not in seen
 
