@@ -72,7 +72,12 @@ class Bench:
         config = self.scratch / "config.json"
         write_config(config, self.gh, scenario.orgs)
         catalog = "catalog-all.json" if scenario.all_streams else "catalog-grants.json"
-        argv = [TAP, "--config", str(config), "--catalog", str(self.scratch / catalog)]
+        tap = (
+            [sys.executable, "-m", "benchmark.sdk_record_path"]
+            if scenario.sdk_record_path
+            else [TAP]
+        )
+        argv = [*tap, "--config", str(config), "--catalog", str(self.scratch / catalog)]
         self.gh.reset_log()
         self.gh.latency_seconds = latency
         try:

@@ -32,6 +32,7 @@ class Scenario:
     all_streams: bool = False  # False: a catalog selecting only `pat_grants`
     with_raw: bool = True  # also time the plain requests + json loop
     with_latency: bool = False  # also time it with 150 ms added to every response
+    sdk_record_path: bool = False  # the SDK's record path instead of the tap's (sdk_record_path.py)
 
 
 def populate(gh: FakeGitHub, *, include_100k: bool) -> list[Scenario]:
@@ -43,6 +44,10 @@ def populate(gh: FakeGitHub, *, include_100k: bool) -> list[Scenario]:
     for size in sizes:
         login = _add(gh, f"bench-{size // 1000}k", size)
         scenarios.append(Scenario(f"{size:,}", (login,), with_latency=size <= 20_000))
+    # What the tap's record path buys: the largest size again, on the SDK's record path.
+    scenarios.append(
+        Scenario(f"{sizes[-1]:,}, the SDK's record path", (login,), sdk_record_path=True)
+    )
     multi = tuple(_add(gh, f"bench-multi-{n:02d}", 2_000) for n in range(10))
     scenarios.append(Scenario("10 orgs x 2,000", multi, with_latency=True))
     everything = generate_org(
