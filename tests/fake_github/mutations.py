@@ -12,13 +12,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from tests.fake_github.records import Grant, Org
     from tests.fake_github.world import World
 
-ListingName = Literal["grants", "requests", "grant_repositories", "request_repositories"]
+ListingName = Literal[
+    "grants",
+    "requests",
+    "grant_repositories",
+    "request_repositories",
+    "members",
+    "credential_authorizations",
+    "audit_log",  # page N: the page that starts N-1 pages into the matching events
+]
 Change = Callable[["World", "Org"], None]
 
 
@@ -103,6 +111,16 @@ def remove_repository(grant_id: int, repository_id: int) -> Change:
         grant.repositories = kept
 
     return change
+
+
+def late_event(event: dict[str, Any]) -> Change:
+    """GitHub backfills an audit event (often with an `@timestamp` before pages already served)."""
+    return lambda _world, org: _discard(org.governance.audit_log.add(event))
+
+
+def member_leaves(login: str) -> Change:
+    """A member leaves the organization (their grants stay)."""
+    return lambda _world, org: _discard(org.governance.remove_member(login))
 
 
 def uninstall() -> Change:
