@@ -113,8 +113,8 @@ def fault_response(fault: Fault, world: World, request: Request, request_id: str
         response = json_response(status, filled)
     response.headers.update(fault.headers)
     if fault.reset_in_seconds is not None:
-        limit = world.rate_limits.limit
-        reset = Budget(limit, 0, time.time() + fault.reset_in_seconds)
+        limits = world.limits_for(request.path)
+        reset = Budget(limits.limit, 0, time.time() + fault.reset_in_seconds, limits.resource)
         _merge(response.headers, reset.headers())
     return response
 
