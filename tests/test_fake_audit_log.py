@@ -97,6 +97,9 @@ def test_newest_first_by_default_and_page_sizes(gh, http):
     events, answers = every_page(http, gh, per_page="100")
     assert [e["_document_id"] for e in events] == [f"doc-{n}" for n in range(129, -1, -1)]
     assert len(answers) == 2
+    assert doc_ids(fetch(http, gh, answers[1].links["prev"]["url"])) == doc_ids(answers[0])
+    first = fetch(http, gh, answers[1].links["first"]["url"])
+    assert doc_ids(first) == doc_ids(answers[0])
 
 
 def test_phrase_keeps_categories_actions_and_actors(gh, http):

@@ -17,7 +17,7 @@ GitHub's "Reviewing the audit log for your organization" (quoted in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,6 @@ class Search:
     excluded: tuple[tuple[str, frozenset[str]], ...] = ()
     low_ms: int | None = None  # inclusive
     high_ms: int | None = None  # exclusive
-    dated: bool = False  # a `created:` qualifier was given
     include: str = "web"
 
     def keeps(self, event: Json) -> bool:
@@ -76,7 +75,6 @@ class AuditQuery:
     per_page: int = 30
     after: Key | None = None
     before: Key | None = None
-    errors: list[dict[str, Any]] = field(default_factory=list, compare=False)
 
     @classmethod
     def parse(cls, query: dict[str, list[str]], now_ms: int) -> AuditQuery:
@@ -147,7 +145,6 @@ def parse_phrase(phrase: str, include: str, now_ms: int) -> Search:
         tuple(sorted((k, frozenset(v)) for k, v in excluded.items())),
         low,
         high,
-        dated,
         include,
     )
 
