@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tests.fake_github.data import generate_org
 from tests.fake_github.fake import FakeGitHub
+from tests.fake_github.governance import GOVERNANCE_PERMISSIONS
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -34,6 +35,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="0: let the OS choose")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per response")
     parser.add_argument("--token-ttl", type=float, default=3600.0)
+    parser.add_argument(
+        "--governance-permissions",
+        action="store_true",
+        help="also grant Administration and Members (read): audit log, SSO credentials, members",
+    )
     parser.add_argument("--write-config", type=Path, metavar="PATH", help="tap config (0600)")
     parser.add_argument(
         "--control-dir",
@@ -91,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         token_ttl_seconds=args.token_ttl, latency_seconds=args.latency, port=args.port
     ) as gh:
         for login, n_grants in args.org:
-            gh.add_org(generate_org(login, n_grants, n_requests=args.requests, seed=args.seed))
+            org = gh.add_org(
+                generate_org(login, n_grants, n_requests=args.requests, seed=args.seed)
+            )
+            if args.governance_permissions:
+                org.permissions = {**org.permissions, **GOVERNANCE_PERMISSIONS}
         if args.write_config:
             _write_config(args.write_config, gh)
         sys.stdout.write(f"FAKE GITHUB (local demo) listening on {gh.url}\n")

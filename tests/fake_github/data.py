@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from tests.fake_github import shapes
+from tests.fake_github.governance_data import GovernanceOptions, attach_governance
 from tests.fake_github.records import Grant, Org, PatRequest, R
 from tests.fake_github.timestamps import format_offset, format_utc
 
@@ -191,11 +192,15 @@ def generate_org(
     seed: int = 0,
     subset_fraction: float = 0.5,
     now: float | datetime | None = None,
+    *,
+    governance: GovernanceOptions | None = None,
 ) -> Org:
     """An organization with `n_grants` grants and `n_requests` pending requests.
 
     The same (login, seed, now) always gives the same data; `now` (epoch seconds or an aware
     datetime) defaults to today's UTC midnight: stable within a day, realistic expiry.
+    Members, credential authorizations and audit events (`governance`: the knobs, Enterprise
+    Cloud and SAML on by default) come from a random stream of their own, built on first use.
     """
     if now is None:
         now = float(int(time.time()) // DAY * DAY)
@@ -205,7 +210,7 @@ def generate_org(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(
+        org = _generate(
             login,
             n_grants,
             n_requests,
@@ -216,6 +221,8 @@ def generate_org(
     finally:
         if gc_was_enabled:
             gc.enable()
+    attach_governance(org, seed=seed, now=now, options=governance)
+    return org
 
 
 def _generate(

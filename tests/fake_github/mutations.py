@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -20,7 +20,15 @@ if TYPE_CHECKING:
     from tests.fake_github.records import Grant, Json, Org, PatRequest
     from tests.fake_github.world import World
 
-ListingName = Literal["grants", "requests", "grant_repositories", "request_repositories"]
+ListingName = Literal[
+    "grants",
+    "requests",
+    "grant_repositories",
+    "request_repositories",
+    "members",
+    "credential_authorizations",
+    "audit_log",  # page N: the page that starts N-1 pages into the matching events
+]
 Change = Callable[["World", "Org"], None]
 
 
@@ -137,6 +145,16 @@ def remove_repository(grant_id: int, repository_id: int) -> Change:
         grant.repositories = kept
 
     return change
+
+
+def late_event(event: dict[str, Any]) -> Change:
+    """GitHub backfills an audit event (often with an `@timestamp` before pages already served)."""
+    return lambda _world, org: _discard(org.governance.audit_log.add(event))
+
+
+def member_leaves(login: str) -> Change:
+    """A member leaves the organization (their grants stay)."""
+    return lambda _world, org: _discard(org.governance.remove_member(login))
 
 
 def uninstall() -> Change:

@@ -1,4 +1,9 @@
-"""GitHub's primary rate limit: one budget per installation, reported in `x-ratelimit-*`."""
+"""GitHub's primary rate limits: one budget per installation and resource, in `x-ratelimit-*`.
+
+The REST API's `core` budget, and the audit log's own (`audit_log`): GitHub's OpenAPI says
+the audit-log endpoint "has a rate limit of 1,750 queries per hour per user and IP address",
+and `GET /rate_limit` reports it as a separate `audit_log` category (google/go-github#3088).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ if TYPE_CHECKING:
 
 WINDOW_SECONDS = 3600  # GitHub's budgets reset hourly
 ANONYMOUS_LIMIT = 60  # GitHub's budget for unauthenticated requests
+AUDIT_LOG_LIMIT = 1750  # GitHub's OpenAPI, orgs/get-audit-log: 1,750 queries per hour
 
 
 @dataclass
@@ -21,6 +27,7 @@ class Budget:
     limit: int
     remaining: int
     reset_at: float
+    resource: str = "core"
 
     def refill_if_due(self, now: float) -> None:
         """A new window starts once `reset_at` has passed."""
@@ -35,15 +42,21 @@ class Budget:
             "x-ratelimit-remaining": str(self.remaining),
             "x-ratelimit-used": str(self.limit - self.remaining),
             "x-ratelimit-reset": str(int(self.reset_at)),
-            "x-ratelimit-resource": "core",
+            "x-ratelimit-resource": self.resource,
         }
 
 
 class RateLimits:
-    """Budgets keyed by installation id ("app" for JWT calls, None for anonymous ones)."""
+    """Budgets keyed by installation id ("app" for JWT calls, None for anonymous ones).
 
-    def __init__(self, limit: int) -> None:
+    `exhausted_status` is what an exhausted budget answers: 403, or 429 (GitHub: "typically a
+    403 or 429 response").
+    """
+
+    def __init__(self, limit: int, resource: str = "core") -> None:
         self.limit = limit
+        self.resource = resource
+        self.exhausted_status = 403
         self._budgets: dict[Hashable, Budget] = {}
         self._lock = threading.Lock()
 
@@ -51,7 +64,8 @@ class RateLimits:
         budget = self._budgets.get(key)
         if budget is None:
             limit = ANONYMOUS_LIMIT if key is None else self.limit
-            budget = self._budgets[key] = Budget(limit, limit, now + WINDOW_SECONDS)
+            budget = Budget(limit, limit, now + WINDOW_SECONDS, self.resource)
+            self._budgets[key] = budget
         budget.refill_if_due(now)
         return budget
 
@@ -62,13 +76,13 @@ class RateLimits:
             allowed = budget.remaining > 0
             if allowed:
                 budget.remaining -= 1
-            return allowed, Budget(budget.limit, budget.remaining, budget.reset_at)
+            return allowed, Budget(budget.limit, budget.remaining, budget.reset_at, self.resource)
 
     def peek(self, key: Hashable) -> Budget:
         """The bucket's state without spending anything."""
         with self._lock:
             budget = self._budget(key, time.time())
-            return Budget(budget.limit, budget.remaining, budget.reset_at)
+            return Budget(budget.limit, budget.remaining, budget.reset_at, self.resource)
 
     def set(
         self,

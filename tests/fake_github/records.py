@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from tests.fake_github.governance import Governance
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Iterator
 
@@ -249,6 +251,7 @@ class Org(_Tracked):
     )
     grants: RecordList[Grant] = field(default_factory=RecordList)
     requests: RecordList[PatRequest] = field(default_factory=RecordList)
+    governance: Governance = field(default_factory=Governance)  # members, SSO, audit log
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in {"grants", "requests"} and not isinstance(value, RecordList):

@@ -1,4 +1,5 @@
-"""The endpoints: GitHub App installation/token endpoints and the four PAT listings."""
+"""The endpoints: GitHub App installation/token endpoints, the four PAT listings, and the
+organization's members, credential authorizations and audit log (`governance_routes.py`)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_github.auth import JWT_UNDECODABLE, Credential
+from tests.fake_github.access import Request, authorize
+from tests.fake_github.governance_routes import GOVERNANCE_ROUTES
 from tests.fake_github.installations import (
     create_access_token,
     get_installation,
     list_installations,
 )
 from tests.fake_github.queries import Page, ValidationFailedError, link_header, parse_filter, select
-from tests.fake_github.responses import (
-    Response,
-    error,
-    not_found,
-    validation_failed,
-)
+from tests.fake_github.responses import Response, not_found, validation_failed
 
 if TYPE_CHECKING:
     from tests.fake_github.mutations import ListingName
@@ -28,20 +25,6 @@ if TYPE_CHECKING:
     from tests.fake_github.world import World
 
 _PAT_DOCS = "https://docs.github.com/rest/orgs/personal-access-tokens"
-_DOCS = "https://docs.github.com/rest"
-_NOT_INTEGRATION = "Resource not accessible by integration"
-
-
-@dataclass(frozen=True)
-class Request:
-    """The parts of an HTTP request the endpoints look at."""
-
-    method: str
-    path: str
-    raw_query: str
-    query: dict[str, list[str]]
-    credential: Credential
-    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -73,35 +56,12 @@ REQUESTS = Listing(
 )
 
 
-def _authorize(
-    credential: Credential, org: Org | None, permission: str, docs: str
-) -> Org | Response:
-    """GitHub's answers, in its order: who are you, can you see the org, may the App read it."""
-    refusals = {
-        "none": (401, "Requires authentication", docs),
-        "invalid": (401, credential.error or "Bad credentials", _DOCS),
-        "jwt": (401, JWT_UNDECODABLE, _DOCS),
-        "user_token": (403, "Resource not accessible by personal access token", docs),
-    }
-    if credential.kind in refusals:
-        return error(*refusals[credential.kind])
-    if org is None or not org.installed or org.installation_id != credential.installation_id:
-        return not_found(docs)
-    if org.permissions.get(permission) not in {"read", "write"}:
-        return error(403, _NOT_INTEGRATION, docs)
-    # A token minted with a `permissions` body can do only that.
-    narrowed = credential.permissions
-    if narrowed is not None and narrowed.get(permission) not in {"read", "write"}:
-        return error(403, _NOT_INTEGRATION, docs)
-    return org
-
-
 def list_records(listing: Listing) -> Handler:
     """GET /orgs/{org}/personal-access-tokens or .../personal-access-token-requests."""
 
     def handle(world: World, request: Request, params: dict[str, str]) -> Response:
         found = world.find_org(params["org"])
-        org = _authorize(request.credential, found, listing.permission, listing.docs)
+        org = authorize(request.credential, found, listing.permission, listing.docs)
         if isinstance(org, Response):
             return org
         try:
@@ -126,7 +86,7 @@ def list_repositories(listing: Listing, *, by_org_id: bool) -> Handler:
             found = world.find_org_by_id(int(params["org_id"]))
         else:
             found = world.find_org(params["org"])
-        org = _authorize(request.credential, found, listing.permission, listing.repositories_docs)
+        org = authorize(request.credential, found, listing.permission, listing.repositories_docs)
         if isinstance(org, Response):
             return org
         record: PatRecord | None = listing.records(org).get(int(params["record_id"]))
@@ -182,6 +142,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         re.compile(f"{_BY_ID}/personal-access-token-requests/{_ID}/repositories"),
         list_repositories(REQUESTS, by_org_id=True),
     ),
+    *GOVERNANCE_ROUTES,
 ]
 
 

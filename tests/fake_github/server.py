@@ -113,8 +113,8 @@ def fault_response(fault: Fault, world: World, request: Request, request_id: str
         response = json_response(status, filled)
     response.headers.update(fault.headers)
     if fault.reset_in_seconds is not None:
-        limit = world.rate_limits.limit
-        reset = Budget(limit, 0, time.time() + fault.reset_in_seconds)
+        limits = world.limits_for(request.path)
+        reset = Budget(limits.limit, 0, time.time() + fault.reset_in_seconds, limits.resource)
         _merge(response.headers, reset.headers())
     return response
 
@@ -203,16 +203,17 @@ class Handler(BaseHTTPRequestHandler):
         self, world: World, request: Request, request_id: str, fault: Fault | None
     ) -> tuple[Response, Budget]:
         key = budget_key(request.credential)
+        limits = world.limits_for(request.path)  # the audit log has a budget of its own
         if fault is not None and fault.action == "respond":
-            return fault_response(fault, world, request, request_id), world.rate_limits.peek(key)
+            return fault_response(fault, world, request, request_id), limits.peek(key)
         if key is None:
-            allowed, budget = True, world.rate_limits.peek(key)
+            allowed, budget = True, limits.peek(key)
         else:
-            allowed, budget = world.rate_limits.consume(key)
+            allowed, budget = limits.consume(key)
         if not allowed:
             message = PRIMARY_RATE_LIMIT_MESSAGE.format(installation_id=key)
             docs = f"{RATE_LIMIT_DOCS}#about-the-primary-rate-limit"
-            return error(403, message, docs), budget
+            return error(limits.exhausted_status, message, docs), budget
         try:
             return world.hostile.answer(world, request, lambda r: route(world, r)), budget
         except Exception:  # a bug in the fake must reach the test, not hang it

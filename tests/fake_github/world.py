@@ -15,7 +15,7 @@ from tests.fake_github.hostile import Hostile
 from tests.fake_github.installations import Installations
 from tests.fake_github.mutations import Mutations
 from tests.fake_github.queries import Filter, select
-from tests.fake_github.ratelimit import RateLimits
+from tests.fake_github.ratelimit import AUDIT_LOG_LIMIT, RateLimits
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 _ORG_IN_PATH = re.compile(r"/orgs/([^/]+)")
 _ORG_ID_IN_PATH = re.compile(r"/organizations/(\d+)/")
 _INSTALLATION_IN_PATH = re.compile(r"/app/installations/(\d+)/")
+_AUDIT_LOG = re.compile(r"/(?:orgs/[^/]+|organizations/\d+)/audit-log")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class World:
         self.orgs: dict[str, Org] = {}
         self.tokens = InstallationTokens()
         self.rate_limits = RateLimits(rate_limit)
+        self.audit_rate_limits = RateLimits(AUDIT_LOG_LIMIT, resource="audit_log")
         self.faults = Faults()
         self.hostile = Hostile()
         self.installations = Installations(self)  # users, enterprises, suspensions, mints
@@ -166,6 +168,26 @@ class World:
         orgs = [self.org(org)] if org is not None else list(self.orgs.values())
         keys: list[object] = [o.installation_id for o in orgs]
         self.rate_limits.set(keys, remaining=remaining, reset_at=reset_at, limit=limit)
+
+    def set_audit_rate_limit(
+        self,
+        *,
+        remaining: int,
+        reset_at: float | None = None,
+        limit: int | None = None,
+        org: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Script the audit log's own budget (default: every org's); `status` 403 or 429."""
+        orgs = [self.org(org)] if org is not None else list(self.orgs.values())
+        keys: list[object] = [o.installation_id for o in orgs]
+        self.audit_rate_limits.set(keys, remaining=remaining, reset_at=reset_at, limit=limit)
+        if status is not None:
+            self.audit_rate_limits.exhausted_status = status
+
+    def limits_for(self, path: str) -> RateLimits:
+        """The budget a request to this path spends: the audit log's own, or `core`."""
+        return self.audit_rate_limits if _AUDIT_LOG.fullmatch(path) else self.rate_limits
 
     def reset_log(self) -> None:
         """Forget the requests logged so far."""
