@@ -207,6 +207,9 @@ def audit_event_schema(reference_dir: Path) -> dict[str, Any]:
         properties[name] = {"description": description, "type": [kind, "null"]}
     for name in AUDIT_ADDED:
         properties.pop(name, None)
+    # Only the fields GitHub documents for these events (the audit log's item schema spans every
+    # kind of event): the rest of an event is in `event`, never lost.
+    properties = {name: prop for name, prop in properties.items() if name in documented}
     return {
         "type": "object",
         "description": "An organization audit-log event about fine-grained personal access "

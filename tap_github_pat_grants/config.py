@@ -73,6 +73,7 @@ class Settings:
     # GitHub's own filters of the grant and request lists (`owner[]=a`, `permission=...`).
     list_filters: tuple[tuple[str, str], ...]
     lookback: timedelta
+    audit_log_lookback_seconds: int
     request_timeout_seconds: int
     max_rate_limit_wait_seconds: int
     rate_limit_buffer: int
@@ -107,6 +108,7 @@ def parse_settings(config: Mapping[str, Any], skippable: Collection[str]) -> Set
         start_date=_instant("start_date", config.get("start_date")),
         list_filters=_list_filters(config),
         lookback=timedelta(seconds=get("lookback_seconds")),
+        audit_log_lookback_seconds=get("audit_log_lookback_seconds"),
         request_timeout_seconds=get("request_timeout_seconds"),
         max_rate_limit_wait_seconds=get("max_rate_limit_wait_seconds"),
         rate_limit_buffer=get("rate_limit_buffer"),

@@ -17,6 +17,7 @@ from tap_github_pat_grants.errors import (
     GitHubFatalError,
     MissingPermissionError,
     ParentGoneError,
+    StreamAbsentError,
     TapError,
     TransientFaultError,
 )
@@ -24,6 +25,7 @@ from tap_github_pat_grants.errors import (
 if t.TYPE_CHECKING:
     import requests
 
+    from tap_github_pat_grants.endpoints import Endpoint
     from tap_github_pat_grants.errors import InvalidRecordError, RedirectRefusedError
 
 
@@ -79,18 +81,23 @@ def list_refusal(  # noqa: PLR0913 (what the line says)
     org: str,
     response: requests.Response,
     message: str,
-    permission: str,
+    endpoint: Endpoint,
     *,
     child: bool,
     unauthorized_advice: str,
 ) -> TapError:
     """The error for a list's answer that retrying cannot fix."""
-    if response.status_code == HTTPStatus.UNAUTHORIZED:
+    status = response.status_code
+    if status == HTTPStatus.UNAUTHORIZED:
         return GitHubFatalError(unauthorized_line(org, unauthorized_advice, response))
+    if status == HTTPStatus.NOT_FOUND and endpoint.absent_when_not_found:
+        why = f"not found (404): {endpoint.absent_when_not_found}"
+        return StreamAbsentError(f"org {org}: {why}{request_id(response)}")
+    permission = endpoint.permission.name if endpoint.permission else ""
     line = refusal_line(org, response, message, permission)
-    if response.status_code == HTTPStatus.NOT_FOUND and child:
+    if status == HTTPStatus.NOT_FOUND and child:
         return ParentGoneError(line)  # the grant or request went between its page and its list
-    if response.status_code == HTTPStatus.FORBIDDEN and "integration" in message.lower():
+    if status == HTTPStatus.FORBIDDEN and "integration" in message.lower():
         return MissingPermissionError(line)
     return GitHubFatalError(line)
 

@@ -29,6 +29,10 @@ class ParentGoneError(GitHubFatalError):
     """404 on a grant's (or request's) repository list: it was revoked (reviewed) meanwhile."""
 
 
+class StreamAbsentError(GitHubFatalError):
+    """404 on an endpoint GitHub offers only on some plans (SAML, Enterprise Cloud): skipped."""
+
+
 class MissingPermissionError(GitHubFatalError):
     """403 "Resource not accessible by integration": the App lacks an org permission."""
 

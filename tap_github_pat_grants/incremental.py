@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
+from tap_github_pat_grants.endpoints import ListQuery
 from tap_github_pat_grants.instants import parse_instant, query_form, to_utc_z, utc_text
 
 if t.TYPE_CHECKING:
@@ -88,9 +89,28 @@ class SlicedStream(t.Protocol):
         """This partition's state."""
 
     def list_rows(
-        self, context: Context, params: tuple[tuple[str, str], ...] = ()
+        self, context: Context, query: ListQuery = ..., params: tuple[tuple[str, str], ...] = ()
     ) -> Iterable[dict[str, t.Any]]:
-        """One read of the list, with these query parameters added."""
+        """One read of a list: `query`, with `params` added."""
+
+
+class IncrementalRead(t.Protocol):
+    """How a stream reads one organization incrementally (`GrantSlices`, `AuditWindow`)."""
+
+    def __init__(self, settings: Settings, run_started_ms: int) -> None:
+        """For one run, with its settings."""
+
+    def read_kind(self, stream: SlicedStream, context: Context) -> ReadKind:
+        """Whether this run reads the whole list in this org ("full", versioned)."""
+
+    def before_read(self, stream: SlicedStream, context: Context) -> None:
+        """Before any read of the org, full or not."""
+
+    def read(self, stream: SlicedStream, context: Context) -> Iterator[dict[str, t.Any]]:
+        """The org's rows, when `read_kind` is "incremental"."""
+
+    def after_read(self, stream: SlicedStream, context: Context) -> None:
+        """The org was read to the end: its marks for the next run."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +171,7 @@ class GrantSlices:
         seen: set[int] = set()  # each grant at most once per run, across both slices
         for query in self.plan(stream, context):
             logger.debug("org %s: reading %s grants", context.get("org"), query.name)
-            for grant in stream.list_rows(context, query.params):
+            for grant in stream.list_rows(context, ListQuery(query.params)):
                 if query.stop_before is not None:
                     if str(to_utc_z(grant["access_granted_at"])) < query.stop_before:
                         break  # newest-first: everything after this is older still

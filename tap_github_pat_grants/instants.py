@@ -7,7 +7,7 @@ timestamp the tap emits or stores is `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 _FIXED_FORM_LENGTH = 24  # len("2023-11-16T15:47:09.000Z")
 _SECONDS_FORM_LENGTH = 20  # len("2023-11-16T15:47:09Z")
@@ -79,3 +79,11 @@ def utc_text(moment: datetime) -> str:
 def epoch_text(seconds: float) -> str:
     """Epoch seconds as UTC wall-clock text for a person, e.g. `2026-12-02 18:00:00 UTC`."""
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def epoch_ms_text(milliseconds: int) -> str:
+    """Epoch milliseconds (the audit log's `@timestamp`) as `YYYY-MM-DDTHH:MM:SS.mmmZ`, exactly."""
+    return utc_text(_EPOCH + timedelta(milliseconds=milliseconds))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import typing as t
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from tap_github_pat_grants.error_lines import missing_permission_line, suspended_line
 from tap_github_pat_grants.errors import MissingPermissionError, TapError
@@ -23,18 +22,11 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tap_github_pat_grants.config import Settings
+    from tap_github_pat_grants.endpoints import Permission
     from tap_github_pat_grants.github_app import GitHubApp
     from tap_github_pat_grants.run_ledger import RunLedger
 
 logger = logging.getLogger("tap-github-pat-grants")
-
-
-@dataclass(frozen=True)
-class Permission:
-    """An organization permission of the App: GitHub's name for it, and as its settings show it."""
-
-    key: str  # e.g. organization_personal_access_tokens
-    name: str  # e.g. Personal access tokens: read
 
 
 class Checked(t.Protocol):
@@ -51,6 +43,10 @@ class Checked(t.Protocol):
     @property
     def family(self) -> tuple[str, ...]:
         """Its name and its children's, skipped together."""
+
+    @property
+    def in_connection_test(self) -> bool:
+        """Read for the SDK's connection test (`--test`), which selects every stream."""
 
 
 @contextmanager
@@ -92,12 +88,26 @@ def _check(
         if permission is None or installation.permissions.get(permission.key) in {"read", "write"}:
             continue
         line = missing_permission_line(org, permission.name)
-        if not settings.skips_without_permission(stream.name):
-            raise MissingPermissionError(line)
-        skip_streams(org, stream.family, line, ledger)
+        skip_without_permission(org, stream, line, ledger, settings)
 
 
-def skip_streams(org: str, family: tuple[str, ...], line: str, ledger: RunLedger) -> None:
-    """A stream (with its children) is not read in this org, as the user chose: say so."""
+def skip_without_permission(
+    org: str, stream: Checked, line: str, ledger: RunLedger, settings: Settings
+) -> None:
+    """A permission is missing: skip the stream if the user chose so, or in a connection test.
+
+    A connection test selects every stream, those the App was never meant to read too.
+    Otherwise the run stops (`MissingPermissionError`).
+    """
+    if settings.skips_without_permission(stream.name):
+        skip_streams(org, stream.family, line, ledger, "skip_streams_without_permission")
+    elif stream.in_connection_test:
+        skip_streams(org, stream.family, line, ledger, "a connection test skips it")
+    else:
+        raise MissingPermissionError(line)
+
+
+def skip_streams(org: str, family: tuple[str, ...], line: str, ledger: RunLedger, why: str) -> None:
+    """A stream (with its children) is not read in this org: one warning, its row says why."""
     ledger.skip_streams(org, family, line)
-    logger.warning("%s; skipped %s (skip_streams_without_permission)", line, ", ".join(family))
+    logger.warning("%s; skipped %s (%s)", line, ", ".join(family), why)

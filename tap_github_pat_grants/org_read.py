@@ -15,9 +15,18 @@ import copy
 import typing as t
 
 from tap_github_pat_grants import versioning
-from tap_github_pat_grants.errors import MissingPermissionError, ParentGoneError
+from tap_github_pat_grants.errors import (
+    MissingPermissionError,
+    ParentGoneError,
+    StreamAbsentError,
+)
 from tap_github_pat_grants.incremental import SlicedStream
-from tap_github_pat_grants.org_checks import recorded_failure, skip_streams
+from tap_github_pat_grants.org_checks import (
+    Checked,
+    recorded_failure,
+    skip_streams,
+    skip_without_permission,
+)
 from tap_github_pat_grants.paging import confirm_end
 from tap_github_pat_grants.read_counts import Timer
 from tap_github_pat_grants.seen_ids import SeenIds
@@ -27,7 +36,8 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_github_pat_grants.incremental import GrantSlices
+    from tap_github_pat_grants.endpoints import Endpoint, ListQuery
+    from tap_github_pat_grants.incremental import IncrementalRead
     from tap_github_pat_grants.page_guard import PageGuard
     from tap_github_pat_grants.read_counts import ReadKind, StreamRead
     from tap_github_pat_grants.run import Run
@@ -36,10 +46,12 @@ if t.TYPE_CHECKING:
 Row = dict[str, t.Any]
 
 
-class ListStream(versioning.Versioned, SlicedStream, t.Protocol):
+class ListStream(versioning.Versioned, SlicedStream, Checked, t.Protocol):
     """What a read needs of its stream (`client.GitHubOrgStream`)."""
 
-    verification_params: tuple[tuple[str, str], ...]
+    @property
+    def endpoint(self) -> Endpoint:
+        """How its endpoint is read."""
 
     @property
     def list_guard(self) -> PageGuard:
@@ -48,14 +60,15 @@ class ListStream(versioning.Versioned, SlicedStream, t.Protocol):
     def list_rows(
         self,
         context: Context,
+        query: ListQuery = ...,
         params: tuple[tuple[str, str], ...] = (),
         *,
         witness_follows: bool = False,
     ) -> Iterable[Row]:
-        """One read of the list, `params` added to its first request (then it may be read again)."""
+        """One read of a list, `params` added to its query (then it may be read again)."""
 
     @property
-    def incremental(self) -> GrantSlices | None:
+    def incremental(self) -> IncrementalRead | None:
         """How the stream reads an org incrementally (None: always whole)."""
 
     def read_kind(self, context: Context) -> ReadKind:
@@ -103,9 +116,10 @@ def _read(stream: ListStream, partition: Context, run: Run, org_run: OrgRun) -> 
                 if not org_run.reading:
                     return  # a child's read failed: this org stops here
     except MissingPermissionError as missing:  # GitHub's 403 (auth_token: not known before)
-        if not run.settings.skips_without_permission(stream.name):
-            raise
-        skip_streams(org, stream.family, str(missing), ledger)
+        skip_without_permission(org, stream, str(missing), ledger, run.settings)
+        return
+    except StreamAbsentError as absent:  # e.g. no SAML single sign-on: nothing to read here
+        skip_streams(org, stream.family, str(absent), ledger, "nothing to read there")
         return
     org_run.permissions = org_run.permissions or run.credentials.for_org(org).permissions
     ledger.finish(org, stream.name, tuple(child.name for child in stream.child_streams))
@@ -139,16 +153,20 @@ def _rows(stream: ListStream, partition: Context, counts: StreamRead) -> Iterato
     if sliced is not None:
         sliced.before_read(stream, partition)
     if counts.read == "full":
-        yield from read_whole_list(stream, partition, counts)
+        for query in stream.endpoint.queries:
+            yield from read_whole_list(stream, partition, counts, query)
     elif sliced is not None:
         yield from sliced.read(stream, partition)
     else:
-        yield from stream.list_rows(partition)
+        for query in stream.endpoint.queries:
+            yield from stream.list_rows(partition, query)
     if sliced is not None:
         sliced.after_read(stream, partition)
 
 
-def read_whole_list(stream: ListStream, context: Context, counts: StreamRead) -> Iterator[Row]:
+def read_whole_list(
+    stream: ListStream, context: Context, counts: StreamRead, query: ListQuery
+) -> Iterator[Row]:
     """Every row of one list, read so that no row live throughout the read is missed.
 
     GitHub pages these lists by offset: a row removed from a page already read moves every
@@ -162,17 +180,17 @@ def read_whole_list(stream: ListStream, context: Context, counts: StreamRead) ->
     pass also witnesses a list that ended short of GitHub's announcement with a full (or
     empty) page: read again, a list that shrank is no longer; a cut one is (`confirm_end`).
     """
-    seen = SeenIds()
-    for row in stream.list_rows(context, witness_follows=True):
-        seen.add(row.get("id"))
+    seen, id_field = SeenIds(), stream.endpoint.id_field
+    for row in stream.list_rows(context, query, witness_follows=True):
+        seen.add(row.get(id_field))
         yield row
     first = stream.list_guard
     if first.accepted <= 1 and first.unconfirmed_end is None:
         return
     seen.seal()
-    for row in stream.list_rows(context, stream.verification_params):
-        if row.get("id") not in seen:
-            seen.add(row.get("id"))
+    for row in stream.list_rows(context, query, stream.endpoint.verification_params):
+        if row.get(id_field) not in seen:
+            seen.add(row.get(id_field))
             counts.verification_added += 1
             yield row
     confirm_end(first, stream.list_guard, str(context["org"]))

@@ -15,6 +15,7 @@ held to the same rules. A finished read also counts how far its list moved while
 
 from __future__ import annotations
 
+import typing as t
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -116,6 +117,7 @@ class ListRead:
     org: str = ""
     counts: StreamRead = field(default_factory=StreamRead)
     params: tuple[tuple[str, str], ...] = ()
+    adds: tuple[tuple[str, t.Any], ...] = ()  # properties its query adds to each row
     witness_follows: bool = False  # the list is read again after this read
     guard: PageGuard = field(default_factory=lambda: PageGuard(PER_PAGE))
 

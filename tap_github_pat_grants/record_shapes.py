@@ -17,11 +17,13 @@ from typing_extensions import NotRequired, Required, TypedDict
 
 from tap_github_pat_grants.error_lines import invalid_record_line
 from tap_github_pat_grants.errors import GitHubFatalError, InvalidRecordError
-from tap_github_pat_grants.instants import to_utc_z
+from tap_github_pat_grants.instants import epoch_ms_text, to_utc_z
 
 if TYPE_CHECKING:
     import logging
     from collections.abc import Callable
+
+    from tap_github_pat_grants.endpoints import Endpoint
 
 # GitHub's timestamps: `2023-11-16T08:47:09.000-07:00`, `...Z`, with or without fractions.
 # Each field within its range (month 13 or hour 24 is no instant); a day past the month's end
@@ -38,8 +40,14 @@ _PATH_INDEX = re.compile(r"^\$(?:\[(\d+)\])?\.?(.*)$")
 class RecordShape:
     """Decodes pages of one stream's records, checked against GitHub's documented shape."""
 
-    def __init__(self, schema: dict[str, Any], name: str, added: tuple[str, ...]) -> None:
-        """The shape of `schema` without the properties the tap adds (`added`)."""
+    def __init__(
+        self, schema: dict[str, Any], name: str, added: tuple[str, ...], whole_as: str | None
+    ) -> None:
+        """The shape of `schema` without the properties the tap adds (`added`).
+
+        With `whole_as`, each record also keeps the whole object GitHub sent, under that name.
+        """
+        self._whole_as = whole_as
         github = {k: v for k, v in schema["properties"].items() if k not in added}
         self._record = _shape({**schema, "properties": github}, name)
         page_of_records = list[self._record]  # type: ignore[name-defined]
@@ -54,22 +62,29 @@ class RecordShape:
         Each record that breaks the shape goes to `on_invalid`, which raises to stop, or
         returns to leave the record out.
         """
-        try:
-            page = self._page.decode(body)
-        except msgspec.ValidationError:
-            rows = msgspec.json.decode(body)  # a DecodeError here is a cut body: resent
-            if not isinstance(rows, list):
-                return rows  # not a page at all: the caller's shape check says so
-            self.rows_sent = len(rows)
-            # Row by row, so each broken row is reported once (the page's error names only
-            # the first) and the valid ones are kept.
-            return [checked for row in rows if (checked := self._checked(row, on_invalid))]
-        self.rows_sent = len(page)
-        return page
+        if self._whole_as is None:
+            try:
+                page = self._page.decode(body)
+            except msgspec.ValidationError:
+                pass  # row by row, below
+            else:
+                self.rows_sent = len(page)
+                return page
+        rows = msgspec.json.decode(body)  # a DecodeError here is a cut body: resent
+        if not isinstance(rows, list):
+            return rows  # not a page at all: the caller's shape check says so
+        self.rows_sent = len(rows)
+        # Row by row, so each broken row is reported once (the page's error names only the
+        # first) and the valid ones are kept.
+        checked = [(row, kept) for row in rows if (kept := self._checked(row, on_invalid))]
+        if self._whole_as is not None:
+            for row, kept in checked:
+                kept[self._whole_as] = row
+        return [kept for _, kept in checked]
 
     def _checked(
         self, row: object, on_invalid: Callable[[object, InvalidRecordError], None]
-    ) -> object:
+    ) -> Any:
         try:
             return msgspec.convert(row, self._record)
         except msgspec.ValidationError as error:
@@ -84,15 +99,16 @@ class InvalidRecords:
     record is read.
     """
 
-    def __init__(self, stream: str, logger: logging.Logger) -> None:
-        """Nothing skipped yet."""
+    def __init__(self, stream: str, id_field: str, logger: logging.Logger) -> None:
+        """Nothing skipped yet; records are named by their `id_field`."""
         self._stream = stream
+        self._id_field = id_field
         self._logger = logger
         self._skipped: set[tuple[str, str, str]] = set()  # (org, id, field)
 
     def handle(self, org: str, row: object, invalid: InvalidRecordError, *, skip: bool) -> bool:
         """Raise to stop the run; or, with `skip`, warn once and return True if newly skipped."""
-        record_id = row.get("id") if isinstance(row, dict) else None
+        record_id = row.get(self._id_field) if isinstance(row, dict) else None
         line = invalid_record_line(org, self._stream, record_id, invalid)
         if not skip:
             raise GitHubFatalError(line)
@@ -103,6 +119,24 @@ class InvalidRecords:
         self._skipped.add(key)
         self._logger.warning("%s; skipped (skip_invalid_records=true)", line.split("; nothing")[0])
         return True
+
+
+def finish_row(
+    row: dict[str, Any], endpoint: Endpoint, org: str, adds: tuple[tuple[str, Any], ...]
+) -> str | None:
+    """The record as the tap writes it: timestamps in one UTC form, the tap's own properties.
+
+    Returns the first timestamp field that is no instant (the record is then not written).
+    """
+    broken = normalise_timestamps(row, endpoint.timestamp_fields)
+    if broken is not None:
+        return broken
+    for source, added in endpoint.instants_from_epoch_ms:
+        value = row.get(source)
+        row[added] = epoch_ms_text(value) if isinstance(value, int) else None
+    row.update(adds)
+    row["org"] = org
+    return None
 
 
 def normalise_timestamps(row: dict[str, Any], fields: tuple[str, ...]) -> str | None:

@@ -15,7 +15,7 @@ from tap_github_pat_grants import __version__
 from tap_github_pat_grants.auth import GitHubCredentials
 from tap_github_pat_grants.config import Settings, parse_settings
 from tap_github_pat_grants.github_http import GitHubHTTP
-from tap_github_pat_grants.org_checks import Permission, check_organizations
+from tap_github_pat_grants.org_checks import Checked, check_organizations
 from tap_github_pat_grants.organizations import OrgTarget, organizations_to_read
 from tap_github_pat_grants.run_ledger import RunLedger
 
@@ -24,21 +24,11 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.singerlib.messages import Message
 
+    from tap_github_pat_grants.ledger_columns import LedgerColumns
 
-class Reader(t.Protocol):
-    """A top-level list stream, as the run sees it: its name, selection and permission."""
 
-    @property
-    def name(self) -> str:
-        """The stream's name."""
-
-    @property
-    def permission(self) -> Permission | None:
-        """The org permission it needs (None: none)."""
-
-    @property
-    def family(self) -> tuple[str, ...]:
-        """Its name and its children's, skipped together."""
+class Reader(Checked, t.Protocol):
+    """A top-level list stream, as the run sees it: its selection, and what the checks need."""
 
     def reads_this_run(self) -> bool:
         """Selected itself, or for a selected child."""
@@ -67,6 +57,7 @@ class Run:
         self.sleep = sleep
         self.write_message = write_message
         self.readers: list[Reader] = []
+        self.ledger_columns: list[LedgerColumns] = []  # each list stream's `sync_runs` columns
 
     @cached_property
     def settings(self) -> Settings:
@@ -91,7 +82,7 @@ class Run:
     @cached_property
     def ledger(self) -> RunLedger:
         """What this run read in each organization (the `sync_runs` rows)."""
-        return RunLedger(self.started_at_ms, __version__)
+        return RunLedger(self.started_at_ms, __version__, self.ledger_columns)
 
     @cached_property
     def organizations(self) -> list[OrgTarget]:

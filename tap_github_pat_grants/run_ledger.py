@@ -12,26 +12,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tap_github_pat_grants import run_log
 from tap_github_pat_grants.instants import utc_text
 from tap_github_pat_grants.read_counts import ReadKind, StreamRead
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tap_github_pat_grants.ledger_columns import LedgerColumns
+
 OrgStatus = Literal["complete", "failed", "skipped"]  # "complete" until something stops it
 OrgSource = Literal["listed", "discovered"]
-
-# `sync_runs` columns per data stream: how it was read, and what that cost.
-STREAM_COLUMNS = {
-    "pat_grants": "grants",
-    "pat_grant_repositories": "grant_repositories",
-    "pat_requests": "requests",
-    "pat_request_repositories": "request_repositories",
-}
-# Per data stream: how far its lists moved while they were read (`read_counts.StreamRead`).
-MOVED_COLUMNS = ("pages_announced", "pages_read", "pages_grown", "pages_shrunk")
-# Whole lists whose verification pass is counted in `sync_runs`.
-VERIFIED_COLUMNS = {"pat_grants": "grants", "pat_requests": "requests"}
 
 
 @dataclass
@@ -63,8 +56,14 @@ class OrgRun:
 class RunLedger:
     """Every organization's part of one tap run, in the order they were first read."""
 
-    def __init__(self, started_at_ms: int, tap_version: str) -> None:
-        """Start a run; `started_at_ms` is on the clock that stamps `time_extracted`."""
+    def __init__(
+        self, started_at_ms: int, tap_version: str, columns: Sequence[LedgerColumns] = ()
+    ) -> None:
+        """Start a run; `started_at_ms` is on the clock that stamps `time_extracted`.
+
+        `columns`: each stream's `sync_runs` columns.
+        """
+        self.columns = columns
         self.run_id = str(uuid.uuid4())
         # Truncated to the millisecond: never after the `time_extracted` of this run's records.
         self.run_started_at = utc_text(datetime.fromtimestamp(started_at_ms / 1000, timezone.utc))
@@ -147,16 +146,7 @@ class RunLedger:
             "skipped_streams": run.skipped_streams or None,
             "tap_version": self.tap_version,
         }
-        for stream, prefix in STREAM_COLUMNS.items():
-            counts = run.streams.get(stream, StreamRead())
-            read = counts.read if counts.read != "skipped" else None
-            row[f"{prefix}_read"] = read
-            row[f"{prefix}_records"] = counts.records if read else None
-            row[f"{prefix}_requests"] = counts.requests if read else None
-            for moved in MOVED_COLUMNS:
-                row[f"{prefix}_{moved}"] = getattr(counts, moved) if read else None
-        for stream, prefix in VERIFIED_COLUMNS.items():
-            counts = run.streams.get(stream, StreamRead())
-            row[f"{prefix}_verification_added"] = counts.verification_added if counts.read else None
         row["invalid_records_skipped"] = sum(c.invalid_skipped for c in run.streams.values())
+        for columns in self.columns:
+            row.update(columns.values(run.streams.get(columns.stream, StreamRead())))
         return row

@@ -120,6 +120,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Incremental runs re-read this many seconds before each bookmark, so late-recorded "
         "uses and same-second boundaries are never missed.",
     ),
+    _seconds(
+        "audit_log_lookback_seconds",
+        1800,
+        "pat_audit_events: each run re-reads this many seconds before each organization's "
+        "bookmark, for events GitHub records late (an event read twice is one row).",
+    ),
     Setting(
         "owner",
         "array",

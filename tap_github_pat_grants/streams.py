@@ -11,9 +11,17 @@ from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from typing_extensions import override
 
 from tap_github_pat_grants import schemas
-from tap_github_pat_grants.client import GitHubOrgStream
+from tap_github_pat_grants.audit_window import AuditWindow
+from tap_github_pat_grants.endpoints import (
+    ADMINISTRATION,
+    MEMBERS,
+    PERSONAL_ACCESS_TOKEN_REQUESTS,
+    PERSONAL_ACCESS_TOKENS,
+    Endpoint,
+    ListQuery,
+)
 from tap_github_pat_grants.incremental import GrantSlices
-from tap_github_pat_grants.org_checks import Permission
+from tap_github_pat_grants.org_stream import GitHubOrgStream
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -25,16 +33,9 @@ if t.TYPE_CHECKING:
 
 SCHEMAS = SchemaDirectory(schemas)
 
-GRANT_TIMESTAMPS = ("access_granted_at", "token_expires_at", "token_last_used_at")
-REQUEST_TIMESTAMPS = ("created_at", "token_expires_at", "token_last_used_at")
+TOKEN_TIMESTAMPS = ("token_expires_at", "token_last_used_at")
 REPOSITORY_TIMESTAMPS = ("created_at", "updated_at", "pushed_at")
-PERSONAL_ACCESS_TOKENS = Permission(
-    "organization_personal_access_tokens", "Personal access tokens: read"
-)
-PAT_REQUESTS = Permission(
-    "organization_personal_access_token_requests", "Personal access token requests: read"
-)
-OLDEST_FIRST = (("sort", "created_at"), ("direction", "asc"))  # the other way round
+OLDEST_FIRST = (("sort", "created_at"), ("direction", "asc"))  # the first pass: newest first
 
 
 class PatGrantsStream(GitHubOrgStream):
@@ -46,11 +47,14 @@ class PatGrantsStream(GitHubOrgStream):
     replication_key = "token_last_used_at"
     is_sorted = False  # GitHub sorts by creation only: a bookmark is final per finished org
     schema = StreamSchema(SCHEMAS)
-    timestamp_fields = GRANT_TIMESTAMPS
-    permission = PERSONAL_ACCESS_TOKENS
-    child_context_key = "pat_id"
-    verification_params = OLDEST_FIRST  # the first pass reads newest first
-    takes_list_filters = True
+    endpoint = Endpoint(
+        "grants",
+        PERSONAL_ACCESS_TOKENS,
+        timestamp_fields=("access_granted_at", *TOKEN_TIMESTAMPS),
+        child_context_key="pat_id",
+        verification_params=OLDEST_FIRST,
+        takes_list_filters=True,
+    )
     incremental_read = GrantSlices
 
 
@@ -62,21 +66,89 @@ class PatRequestsStream(GitHubOrgStream):
     primary_keys = ("org", "id")
     replication_key = None  # a request disappears once reviewed: FULL_TABLE + ACTIVATE_VERSION
     schema = StreamSchema(SCHEMAS)
-    timestamp_fields = REQUEST_TIMESTAMPS
-    permission = PAT_REQUESTS
-    child_context_key = "pat_request_id"
-    verification_params = OLDEST_FIRST
-    takes_list_filters = True  # GitHub filters requests as it filters grants
+    endpoint = Endpoint(
+        "requests",
+        PERSONAL_ACCESS_TOKEN_REQUESTS,
+        timestamp_fields=("created_at", *TOKEN_TIMESTAMPS),
+        child_context_key="pat_request_id",
+        verification_params=OLDEST_FIRST,
+        takes_list_filters=True,  # GitHub filters requests as it filters grants
+    )
+
+
+class CredentialAuthorizationsStream(GitHubOrgStream):
+    """Classic PATs and SSH keys members authorized for the org's SAML single sign-on."""
+
+    name = "credential_authorizations"
+    path = "/orgs/{org}/credential-authorizations"
+    primary_keys = ("org", "credential_id")
+    replication_key = None  # read whole every run: a revoked authorization just disappears
+    selected_by_default = False  # needs "Administration: read", which the App may not have
+    schema = StreamSchema(SCHEMAS)
+    endpoint = Endpoint(
+        "credential_authorizations",
+        ADMINISTRATION,
+        id_field="credential_id",
+        timestamp_fields=(
+            "credential_authorized_at",
+            "credential_accessed_at",
+            "authorized_credential_expires_at",
+        ),
+        absent_when_not_found="GitHub lists credential authorizations only for organizations "
+        "with SAML single sign-on, on GitHub Enterprise Cloud",
+    )
+
+
+class PatAuditEventsStream(GitHubOrgStream):
+    """Who requested, approved, denied and revoked tokens, and the token policy's changes."""
+
+    name = "pat_audit_events"
+    path = "/orgs/{org}/audit-log"
+    primary_keys = ("_document_id",)
+    replication_key = "@timestamp"
+    is_sorted = False  # two searches, each oldest first: the bookmark is final per finished org
+    selected_by_default = False  # needs "Administration: read" and Enterprise Cloud
+    schema = StreamSchema(SCHEMAS)
+    endpoint = Endpoint(
+        "audit_events",
+        ADMINISTRATION,
+        id_field="_document_id",
+        whole_list=False,
+        instants_from_epoch_ms=(("@timestamp", "created_at"),),
+        added_properties=("org", "created_at", "event"),
+        absent_when_not_found="GitHub's audit log API is only on GitHub Enterprise Cloud",
+        rate_limit_resource="audit_log",  # 1,750 searches an hour, its own budget
+        whole_record_as="event",
+    )
+    incremental_read = AuditWindow
+
+
+class OrgMembersStream(GitHubOrgStream):
+    """The org's members, owners (`admin`) and the rest (`member`), read whole each run."""
+
+    name = "org_members"
+    path = "/orgs/{org}/members"
+    primary_keys = ("org", "id")
+    replication_key = None
+    selected_by_default = False  # needs "Members: read", which the App may not have
+    schema = StreamSchema(SCHEMAS)
+    endpoint = Endpoint(
+        "members",
+        MEMBERS,
+        queries=(
+            ListQuery((("role", "admin"),), (("role", "admin"),)),
+            ListQuery((("role", "member"),), (("role", "member"),)),
+        ),
+        added_properties=("org", "role"),
+    )
 
 
 class RepositoriesOfParent(GitHubOrgStream):
     """Repositories a `subset` grant or request reaches: one row per (parent, repository)."""
 
     parent_id_field: str
-    added_properties = ("org", "pat_id", "pat_request_id", "repository_id")
     state_partitioning_keys: t.ClassVar[list[str]] = []  # no state per grant: read whole
     schema = StreamSchema(SCHEMAS)
-    timestamp_fields = REPOSITORY_TIMESTAMPS
 
     @override
     def post_process(
@@ -96,7 +168,12 @@ class PatGrantRepositoriesStream(RepositoriesOfParent):
     primary_keys = ("org", "pat_id", "repository_id")
     parent_stream_type = PatGrantsStream
     parent_id_field = "pat_id"
-    permission = PERSONAL_ACCESS_TOKENS
+    endpoint = Endpoint(
+        "grant_repositories",
+        PERSONAL_ACCESS_TOKENS,
+        timestamp_fields=REPOSITORY_TIMESTAMPS,
+        added_properties=("org", "pat_id", "repository_id"),
+    )
 
 
 class PatRequestRepositoriesStream(RepositoriesOfParent):
@@ -107,7 +184,12 @@ class PatRequestRepositoriesStream(RepositoriesOfParent):
     primary_keys = ("org", "pat_request_id", "repository_id")
     parent_stream_type = PatRequestsStream
     parent_id_field = "pat_request_id"
-    permission = PAT_REQUESTS
+    endpoint = Endpoint(
+        "request_repositories",
+        PERSONAL_ACCESS_TOKEN_REQUESTS,
+        timestamp_fields=REPOSITORY_TIMESTAMPS,
+        added_properties=("org", "pat_request_id", "repository_id"),
+    )
 
 
 class SyncRunsStream(Stream):
@@ -121,11 +203,13 @@ class SyncRunsStream(Stream):
     name = "sync_runs"
     primary_keys = ("org", "run_id")
     replication_key = None
-    schema = StreamSchema(SCHEMAS)
 
     def __init__(self, tap: Tap, run: Run) -> None:
-        """The rows of `run`'s ledger."""
-        super().__init__(tap=tap)
+        """The rows of `run`'s ledger: the run's columns, then each list stream's."""
+        schema = SCHEMAS.fetch_schema("sync_runs")
+        for columns in run.ledger_columns:
+            schema["properties"].update(columns.schema())
+        super().__init__(tap=tap, schema=schema)
         self.run = run
 
     @property

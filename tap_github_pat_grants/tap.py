@@ -17,9 +17,10 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from typing_extensions import override
 
 from tap_github_pat_grants import SDK_VERSION, __version__, streams
-from tap_github_pat_grants.client import GitHubOrgStream
 from tap_github_pat_grants.config import Settings, parse_settings
 from tap_github_pat_grants.errors import ConfigError
+from tap_github_pat_grants.ledger_columns import LedgerColumns
+from tap_github_pat_grants.org_stream import GitHubOrgStream
 from tap_github_pat_grants.run import Run
 from tap_github_pat_grants.sdk_overrides import BufferedMsgSpecWriter, quiet_sdk_logs
 from tap_github_pat_grants.settings import config_schema
@@ -35,13 +36,16 @@ LIST_STREAMS: tuple[type[GitHubOrgStream], ...] = (
     streams.PatGrantRepositoriesStream,
     streams.PatRequestsStream,
     streams.PatRequestRepositoriesStream,
+    streams.CredentialAuthorizationsStream,
+    streams.PatAuditEventsStream,
+    streams.OrgMembersStream,
 )
 STREAM_TYPES: tuple[type[Stream], ...] = (*LIST_STREAMS, streams.SyncRunsStream)
 # What `skip_streams_without_permission` may name: the top-level streams that need one.
 SKIPPABLE = tuple(
     stream.name  # type: ignore[misc]  # the SDK types `name` per instance; streams declare it
     for stream in LIST_STREAMS
-    if stream.parent_stream_type is None and stream.permission
+    if stream.parent_stream_type is None and stream.endpoint.permission
 )
 
 
@@ -100,6 +104,7 @@ class TapGitHubPatGrants(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
+        self.run.ledger_columns = [_ledger_columns(stream) for stream in LIST_STREAMS]
         made = [stream_type(tap=self, run=self.run) for stream_type in STREAM_TYPES]  # type: ignore[call-arg]
         self.run.readers = [
             stream
@@ -121,6 +126,16 @@ class TapGitHubPatGrants(Tap):
         self._checked_settings = parse_settings(self.config, SKIPPABLE)
         quiet_sdk_logs(log_metrics=self._checked_settings.log_metrics)
         return []
+
+
+def _ledger_columns(stream: type[GitHubOrgStream]) -> LedgerColumns:
+    """A list stream's `sync_runs` columns, from its declaration."""
+    top = stream.parent_stream_type is None
+    return LedgerColumns(
+        stream.name,  # type: ignore[misc]  # the SDK types `name` per instance
+        stream.endpoint.ledger_name,
+        whole_list=top and stream.endpoint.whole_list,
+    )
 
 
 def _schema_line(error: t.Any, schema: dict[str, t.Any], config: t.Mapping[str, t.Any]) -> str:

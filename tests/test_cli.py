@@ -71,6 +71,9 @@ def test_discover_lists_the_streams_with_keys(github, app_config):
         "pat_grant_repositories",
         "pat_requests",
         "pat_request_repositories",
+        "credential_authorizations",
+        "pat_audit_events",
+        "org_members",
         "sync_runs",
     }
     assert streams["sync_runs"]["key_properties"] == ["org", "run_id"]
@@ -83,6 +86,22 @@ def test_discover_lists_the_streams_with_keys(github, app_config):
         "repository_id",
     ]
     assert streams["pat_requests"]["key_properties"] == ["org", "id"]
+    assert streams["credential_authorizations"]["key_properties"] == ["org", "credential_id"]
+    assert streams["pat_audit_events"]["key_properties"] == ["_document_id"]
+    assert streams["pat_audit_events"]["replication_key"] == "@timestamp"
+    assert streams["org_members"]["key_properties"] == ["org", "id"]
+    # The three that need more of the App than PAT reads are not selected unless asked for.
+    by_default = {
+        name: next(m for m in entry["metadata"] if m["breadcrumb"] == [])["metadata"].get(
+            "selected-by-default"
+        )
+        for name, entry in streams.items()
+    }
+    assert {name for name, selected in by_default.items() if selected is False} == {
+        "credential_authorizations",
+        "pat_audit_events",
+        "org_members",
+    }
     assert github.requests_log == [], "discovery makes no request"
 
 

@@ -22,6 +22,8 @@ LAYERS = {
     "record_messages": 0,  # the record path (RECORD messages)
     "sdk_overrides": 0,  # where the tap departs from the SDK (the list, the writer, the logs)
     "seen_ids": 0,  # ids of a first pass, packed
+    "endpoints": 0,  # what a stream declares about its endpoint
+    "ledger_columns": 1,  # each stream's sync_runs columns
     "error_lines": 1,  # the one-line texts of the errors
     "config": 1,  # the typed view of the settings, and their rules
     "run_log": 1,  # the lines a person reads about a run
@@ -31,6 +33,7 @@ LAYERS = {
     "github_session": 2,  # the session: redirects within api_url, bounded bodies
     "run_ledger": 2,  # each org's part of the run: sync_runs rows
     "incremental": 2,  # incremental plans and slices
+    "audit_window": 3,  # the audit log's incremental read
     "github_http": 3,  # the one HTTP policy
     "github_app": 4,  # the App's own calls: JWT, installations, tokens
     "auth": 5,  # credentials per organization
@@ -39,10 +42,11 @@ LAYERS = {
     "run": 6,  # what every stream of one run shares
     "versioning": 7,  # ACTIVATE_VERSION after complete reads only
     "org_read": 8,  # one organization's read
-    "client": 9,  # the base stream
-    "streams": 10,  # declarations
-    "tap": 11,
-    "__main__": 12,
+    "client": 9,  # the base stream: requests, paging, decoding
+    "org_stream": 10,  # a stream read per org: the read's interface, records
+    "streams": 11,  # declarations
+    "tap": 12,
+    "__main__": 13,
 }
 
 

@@ -87,7 +87,9 @@ def _missing(documented: dict, ours: dict, where: str) -> list[str]:
     return gaps
 
 
-@pytest.mark.parametrize("stream", sorted(STREAM_REFERENCE))
+# The audit log's OpenAPI item spans every kind of event; the PAT events' own documented
+# fields are checked below (`test_audit_events_declare_every_field_github_documents_for_pat_events`).
+@pytest.mark.parametrize("stream", sorted(STREAM_REFERENCE.keys() - {"pat_audit_events"}))
 def test_schema_declares_every_documented_property(stream):
     item = _operation(stream)["responses"]["200"]["schema"]["items"]
     assert _missing(item, _schemas()[stream], stream) == []
