@@ -100,7 +100,7 @@ class GitHubApp:
         return f"GitHubApp(app_id={self._app_id!r}, private_key=<redacted>)"
 
     def jwt(self) -> str:
-        """A fresh App JWT (RS256, backdated a minute, nine minutes long)."""
+        """A fresh App JWT (RS256, issued a minute ago, expiring nine minutes from now)."""
         now = int(self.clock())
         claims = {
             "iat": now - JWT_BACKDATE_SECONDS,

@@ -111,8 +111,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "start_date",
         "date_iso8601",
-        "First-run lower bound: grants whose token was used, or that were granted, after this "
-        "instant (e.g. 2024-01-31 or 2024-01-31T00:00:00Z). Unset: read every grant.",
+        "Lower bound of every run's grants: those whose token was used, or that were granted, "
+        "after this instant (e.g. 2024-01-31 or 2024-01-31T00:00:00Z). Unset: a first run reads "
+        "every grant.",
     ),
     _seconds(
         "lookback_seconds",
@@ -173,8 +174,8 @@ SETTINGS: tuple[Setting, ...] = (
     _seconds(
         "rate_limit_buffer",
         50,
-        "Requests left untouched in each installation's hourly budget: below it the tap waits "
-        "for the reset.",
+        "Requests left untouched in each installation's hourly budget: once no more than this "
+        "many are left, the tap waits for the reset.",
     ),
     Setting(
         "skip_streams_without_permission",

@@ -25,6 +25,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.mapper import StreamMap
     from singer_sdk.streams import Stream
 
+    from tap_github_pat_grants.endpoints import Endpoint
     from tap_github_pat_grants.read_counts import ReadKind
     from tap_github_pat_grants.run import Run
 
@@ -56,6 +57,10 @@ class Versioned(t.Protocol):
     def family(self) -> tuple[str, ...]:
         """Its name and its children's."""
 
+    @property
+    def endpoint(self) -> Endpoint:
+        """How its endpoint is read."""
+
     def read_kind(self, context: dict[str, t.Any]) -> ReadKind:
         """How this run reads one organization."""
 
@@ -67,7 +72,9 @@ def decide(stream: Versioned, run: Run) -> None:
     """Before the first record: a whole-table read carries a version, as do its children."""
     partitions = stream.partitions or []
     whole = all(stream.read_kind(partition) == "full" for partition in partitions)
-    whole = whole and run.settings.emit_activate_version_messages
+    # GitHub's filters (`owner`, `permission`, ...) read a part of the list: never the whole.
+    filtered = stream.endpoint.takes_list_filters and bool(run.settings.list_filters)
+    whole = whole and not filtered and run.settings.emit_activate_version_messages
     version = run.started_at_ms // 1000 if whole else None
     for member in _members(stream):
         member.table_version = version

@@ -126,3 +126,20 @@ def test_a_child_stream_with_no_parent_to_read_is_told_its_schema_before_its_ver
         if m.get("stream") == "pat_grant_repositories" and m["type"] != "STATE"
     ]
     assert kinds == ["SCHEMA", "ACTIVATE_VERSION"]
+
+
+def test_a_read_narrowed_by_githubs_filters_is_never_versioned(github, app_config):
+    # A full read with `owner` (or `permission`, `repository`...) lists part of the grants and
+    # requests: ACTIVATE_VERSION would make a loader drop every other owner's rows.
+    org = github.add_org(generate_org("acme", 120, n_requests=6, seed=83, subset_fraction=0.5))
+    owner = org.grants[0].owner["login"]
+
+    run = run_tap(app_config(owner=[owner]), catalog=EVERYTHING)
+
+    assert run.error is None
+    assert run.records()
+    assert {r["owner"]["login"] for r in run.records()} == {owner}
+    assert run.of_type("ACTIVATE_VERSION") == []
+    assert {m.get("version") for m in run.of_type("RECORD") if m["stream"] != "sync_runs"} == {None}
+    unfiltered = run_tap(app_config(), catalog=EVERYTHING)
+    assert {m["stream"] for m in unfiltered.of_type("ACTIVATE_VERSION")} >= {"pat_grants"}
