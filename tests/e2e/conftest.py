@@ -4,9 +4,9 @@ The plugins are installed once per test run (`meltano install` under a file lock
 pytest-xdist workers; `scripts/test.sh` has installed them already, so this is a quick check).
 Each loaded warehouse is a `MeltanoProject` of its own (tests/e2e/project.py): own state, system
 folder, dbt target, DuckDB file and PostgreSQL schemas, and its own fake GitHub on port 0.
-A module loads its warehouse once (module-scoped fixture) and its tests assert on it; each such
-module is one `xdist_group`, so run with `-n 2 --dist loadgroup` and a warehouse is loaded by
-one worker only. Meltano is found as $MELTANO_BIN, beside this Python, or on PATH; the
+A module (or class) loads its warehouse once (a module- or class-scoped fixture) and its tests
+assert on it: run with `-n 2 --dist loadscope`, so each module or class, and so each warehouse,
+belongs to one worker (plain `--dist load` would load it on both). Meltano is found as $MELTANO_BIN, beside this Python, or on PATH; the
 PostgreSQL tests need the PG* variables (`eval "$(bash .ci/postgres.sh)"`).
 """
 
@@ -39,11 +39,6 @@ if TYPE_CHECKING:
     from tests.fake_github import LoggedRequest
 
 GRANTS_PATH = "/orgs/{}/personal-access-tokens"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-xdist registers it too; without xdist the marks must still be known.
-    config.addinivalue_line("markers", "xdist_group(name): tests sharing one loaded warehouse")
 
 
 @pytest.fixture(scope="session")

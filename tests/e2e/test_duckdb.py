@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from tests.fake_github import FakeGitHub
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("duckdb-story")]
+pytestmark = pytest.mark.e2e
 
 RUN = ("run", "tap-github-pat-grants", "target-duckdb", "dbt-duckdb:build")
 FULL_REFRESH = ("run", "--full-refresh", *RUN[1:])

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import (
+from tests.e2e.expected import row_counts
+from tests.e2e.project import (
     ANALYTICS,
     MELTANO_TIMEOUT,
     REPO,
@@ -21,7 +22,6 @@ from tests.e2e.conftest import (
     meltano_executable,
     rows,
 )
-from tests.e2e.expected import row_counts
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from tests.fake_github import FakeGitHub
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.xdist_group("postgres-story")]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 RUN = ("run", "tap-github-pat-grants", "target-postgres")
 FULL_REFRESH = ("run", "--full-refresh", *RUN[1:])
