@@ -3,7 +3,7 @@ warehouse, loaded once by the module's fixture, asserted by the tests below.
 
 target-postgres upserts by key and applies ACTIVATE_VERSION, which the tap sends only after the
 last organization of a complete whole-table read. So:
-1. a first run, and its dbt build: jsonb columns, every row live once;
+1. a first run: jsonb columns, every row live once;
 2. a token used again and a grant approved: the incremental run updates and inserts;
 3. a grant of acme revoked, then a full refresh that reads acme whole and fails on globex
    (exit 1): no version, so nothing looks revoked;
@@ -71,7 +71,7 @@ def rows_of(house: Warehouse, *grants: tuple[str, int]) -> list[list[dict[str, A
 
 def story_of(project: MeltanoProject, house: Warehouse, gh: FakeGitHub) -> dict[str, Any]:
     seen: dict[str, Any] = {"gh": gh}
-    project(*RUN, "dbt-postgres:build")
+    project(*RUN)
     (types,) = house.raw(
         "select column_name, data_type from information_schema.columns "
         f"where table_schema = '{house.postgres_schema}' and table_name = 'pat_grants' "

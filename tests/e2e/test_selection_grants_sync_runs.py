@@ -38,8 +38,9 @@ def warehouse(
         selection.run("dropped", "--full-refresh")
         selection.project.organizations("acme", "globex")
         selection.run("read again")
-        # A freshness window of 0 days: every read is too old.
-        selection.build("window", "--vars", "{stale_after_days: 0}")
+        if selection.dialect == "duckdb":  # the window's SQL is the same build's in PostgreSQL
+            # A freshness window of 0 days: every read is too old.
+            selection.build("window", "--vars", "{stale_after_days: 0}")
         yield selection
 
 
@@ -81,6 +82,10 @@ class Checks:
         assert again["current"] == current_grant_rows(warehouse.gh)
         assert again["summary"] == {"acme": 36, "globex": 24}
 
+
+class TestDuckDB(Checks):
+    dialect = "duckdb"
+
     def test_orgs_not_read_within_the_freshness_window_are_stale(
         self, warehouse: Selection
     ) -> None:
@@ -94,10 +99,6 @@ class Checks:
         }
         assert window["current"] == set()
         assert window["summary"] == {}
-
-
-class TestDuckDB(Checks):
-    dialect = "duckdb"
 
 
 @pytest.mark.postgres
