@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# clean_environment and meltano_executable are imported from here by tests/dagster too.
 from tests.e2e.project import (
     MELTANO_TIMEOUT,
     REPO,
