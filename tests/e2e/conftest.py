@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -26,18 +25,17 @@ from tests.e2e.project import (
     REPO,
     MeltanoProject,
     clean_environment,
-    drop_postgres_schema,
     meltano_executable,
     tail,
-    use_postgres,
+    two_orgs,
 )
-from tests.fake_github import FakeGitHub, generate_org
+from tests.e2e.selections import Selection, loaded_selection
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.fake_github import LoggedRequest
+    from tests.fake_github import FakeGitHub, LoggedRequest
 
 GRANTS_PATH = "/orgs/{}/personal-access-tokens"
 
@@ -70,15 +68,6 @@ def meltano_installed(tmp_path_factory: pytest.TempPathFactory) -> str:
     return meltano
 
 
-@contextmanager
-def two_orgs() -> Iterator[FakeGitHub]:
-    """A fake GitHub with two small organizations (about a third of the grants `subset`)."""
-    with FakeGitHub() as gh:
-        gh.add_org(generate_org("acme", 36, n_requests=5, seed=11, subset_fraction=0.35))
-        gh.add_org(generate_org("globex", 24, n_requests=4, seed=11, subset_fraction=0.35))
-        yield gh
-
-
 @pytest.fixture
 def fake_github() -> Iterator[FakeGitHub]:
     """`two_orgs()` for one test."""
@@ -101,14 +90,18 @@ def postgres_env() -> dict[str, str]:
     return {name: os.environ[name] for name in (*names, "PGPASSWORD") if name in os.environ}
 
 
-@contextmanager
-def postgres_schema(project: MeltanoProject, postgres_env: dict[str, str]) -> Iterator[str]:
-    """A fresh target schema (random name: the server is shared) for the project; dropped after."""
-    schema = use_postgres(project, postgres_env)
-    try:
-        yield schema
-    finally:
-        drop_postgres_schema(schema)
+@pytest.fixture(scope="class")
+def warehouse(
+    request: pytest.FixtureRequest,
+    meltano_installed: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Selection]:
+    """A test class's warehouse (tests/e2e/selections.py): in its `dialect`, with its `selected`
+    streams, loaded and built by its `load`, once for all the class's tests."""
+    selected = request.cls.selected  # type: ignore[union-attr]
+    with loaded_selection(request, meltano_installed, tmp_path_factory, *selected) as selection:
+        request.cls.load(selection)  # type: ignore[union-attr]
+        yield selection
 
 
 def grant_listings(gh: FakeGitHub) -> list[LoggedRequest]:

@@ -14,14 +14,17 @@ import shutil
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.fake_github import FakeGitHub, generate_org
+
 if TYPE_CHECKING:
-    from tests.fake_github import FakeGitHub
+    from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALLED = REPO / ".meltano"  # `meltano install` puts the plugin venvs here
@@ -198,7 +201,7 @@ class Warehouse:
 
 def use_postgres(project: MeltanoProject, postgres_env: dict[str, str]) -> str:
     """Point the project's target-postgres and dbt-postgres at a new schema; its name (dbt
-    builds the models in `<schema>_analytics`). `drop_postgres_schema` removes both."""
+    builds the models in `<schema>_analytics`)."""
     schema = f"e2e_{uuid.uuid4().hex[:12]}"
     project.env.update(postgres_env)
     project.env["TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA"] = schema
@@ -207,9 +210,26 @@ def use_postgres(project: MeltanoProject, postgres_env: dict[str, str]) -> str:
     return schema
 
 
-def drop_postgres_schema(schema: str) -> None:
-    drops = [f"DROP SCHEMA IF EXISTS {name} CASCADE" for name in (schema, f"{schema}_analytics")]
-    sql(postgres=True, schema=schema, statements=drops)
+@contextmanager
+def postgres_schema(project: MeltanoProject, postgres_env: dict[str, str]) -> Iterator[str]:
+    """`use_postgres` (a random name: the server is shared), the schemas dropped afterwards."""
+    schema = use_postgres(project, postgres_env)
+    try:
+        yield schema
+    finally:
+        drops = [
+            f"DROP SCHEMA IF EXISTS {name} CASCADE" for name in (schema, f"{schema}_analytics")
+        ]
+        sql(postgres=True, schema=schema, statements=drops)
+
+
+@contextmanager
+def two_orgs() -> Iterator[FakeGitHub]:
+    """A fake GitHub with two small organizations (about a third of the grants `subset`)."""
+    with FakeGitHub() as gh:
+        gh.add_org(generate_org("acme", 36, n_requests=5, seed=11, subset_fraction=0.35))
+        gh.add_org(generate_org("globex", 24, n_requests=4, seed=11, subset_fraction=0.35))
+        yield gh
 
 
 def sql(

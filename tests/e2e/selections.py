@@ -1,7 +1,8 @@
 """Issue 21: a warehouse loaded with some of the streams, in DuckDB or PostgreSQL, and what its
 dbt builds show. Each `test_selection_*` module loads its selection once per dialect: its checks
-are a class with a class-scoped `warehouse`, run as `TestDuckDB` and `TestPostgreSQL` (under
-`--dist loadscope` each class, so each warehouse, belongs to one pytest-xdist worker)."""
+are a class (`selected` streams, `load` steps, tests) run as `TestDuckDB` and `TestPostgreSQL`,
+each with its own class-scoped `warehouse` (tests/e2e/conftest.py); under `--dist loadscope` a
+class, so a warehouse, belongs to one pytest-xdist worker."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import postgres_schema, two_orgs
 from tests.e2e.expected import CURRENT_GRANT_ROWS, as_grant_rows
-from tests.e2e.project import MeltanoProject, Warehouse
+from tests.e2e.project import MeltanoProject, Warehouse, postgres_schema, two_orgs
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

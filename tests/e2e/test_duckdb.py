@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.e2e.answers import check_answers, mart_answers
-from tests.e2e.conftest import grant_listings, repository_listings, two_orgs
+from tests.e2e.conftest import grant_listings, repository_listings
 from tests.e2e.expected import (
     count_statements,
     grants_by_key,
@@ -30,7 +30,7 @@ from tests.e2e.expected import (
     row_counts,
     subset_grant_with_repositories,
 )
-from tests.e2e.project import ANALYTICS, MeltanoProject, Warehouse
+from tests.e2e.project import ANALYTICS, MeltanoProject, Warehouse, two_orgs
 from tests.fake_github import format_utc
 
 if TYPE_CHECKING:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.e2e.answers import check_answers, mart_answers
-from tests.e2e.conftest import postgres_schema, two_orgs
 from tests.e2e.expected import (
     CURRENT_GRANT_ROWS,
     as_grant_rows,
@@ -31,7 +30,7 @@ from tests.e2e.expected import (
     row_counts,
     subset_grant_with_repositories,
 )
-from tests.e2e.project import MeltanoProject, Warehouse
+from tests.e2e.project import MeltanoProject, Warehouse, postgres_schema, two_orgs
 from tests.fake_github import format_utc
 
 if TYPE_CHECKING:

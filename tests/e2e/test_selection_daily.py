@@ -13,12 +13,9 @@ from tests.e2e.selections import (
     empty_models,
     failed_dbt_nodes,
     loaded_as,
-    loaded_selection,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.e2e.selections import Selection
 
 pytestmark = pytest.mark.e2e
@@ -26,22 +23,17 @@ pytestmark = pytest.mark.e2e
 SELECTED = ("pat_grants", "pat_requests", "sync_runs")
 
 
-@pytest.fixture(scope="class")
-def warehouse(
-    request: pytest.FixtureRequest,
-    meltano_installed: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Selection]:
-    with loaded_selection(request, meltano_installed, tmp_path_factory, *SELECTED) as selection:
+class Checks:
+    """Run once per dialect by the classes below, on the class's `warehouse`."""
+
+    selected = SELECTED
+
+    @staticmethod
+    def load(selection: Selection) -> None:
         selection.run("first")
         selection.project.select(*TABLES)
         # A stream added later is read for every grant only by a full read (docs/warehouse.md).
         selection.run("every stream", "--full-refresh")
-        yield selection
-
-
-class Checks:
-    """Run once per dialect by the classes below."""
 
     def test_the_build_passes_with_exact_current_grants_and_requests(
         self, warehouse: Selection

@@ -15,12 +15,9 @@ from tests.e2e.selections import (
     empty_models,
     failed_dbt_nodes,
     loaded_as,
-    loaded_selection,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.e2e.selections import Selection
 
 pytestmark = pytest.mark.e2e
@@ -29,13 +26,13 @@ SELECTED = ("pat_grants",)
 LATER = ("pat_grants", "pat_requests", "sync_runs")
 
 
-@pytest.fixture(scope="class")
-def warehouse(
-    request: pytest.FixtureRequest,
-    meltano_installed: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Selection]:
-    with loaded_selection(request, meltano_installed, tmp_path_factory, *SELECTED) as selection:
+class Checks:
+    """Run once per dialect by the classes below, on the class's `warehouse`."""
+
+    selected = SELECTED
+
+    @staticmethod
+    def load(selection: Selection) -> None:
         selection.run("first")
         if selection.dialect == "duckdb":  # the report reads DuckDB
             selection.builds["report"] = subprocess.run(
@@ -48,11 +45,6 @@ def warehouse(
         if selection.dialect == "duckdb":  # PostgreSQL's later run: test_selection_daily.py
             selection.project.select(*LATER)
             selection.run("later")
-        yield selection
-
-
-class Checks:
-    """Run once per dialect by the classes below."""
 
     def test_the_build_passes_with_exact_current_grants(self, warehouse: Selection) -> None:
         first = warehouse.builds["first"]

@@ -12,12 +12,9 @@ from tests.e2e.selections import (
     empty_models,
     failed_dbt_nodes,
     loaded_as,
-    loaded_selection,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.e2e.selections import Selection
 
 pytestmark = pytest.mark.e2e
@@ -25,13 +22,13 @@ pytestmark = pytest.mark.e2e
 SELECTED = ("pat_grants", "sync_runs")
 
 
-@pytest.fixture(scope="class")
-def warehouse(
-    request: pytest.FixtureRequest,
-    meltano_installed: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Selection]:
-    with loaded_selection(request, meltano_installed, tmp_path_factory, *SELECTED) as selection:
+class Checks:
+    """Run once per dialect by the classes below, on the class's `warehouse`."""
+
+    selected = SELECTED
+
+    @staticmethod
+    def load(selection: Selection) -> None:
         selection.run("first")
         # globex left the configuration (as when the App is uninstalled under "*" discovery).
         selection.project.organizations("acme")
@@ -41,11 +38,6 @@ def warehouse(
         if selection.dialect == "duckdb":  # the window's SQL is the same build's in PostgreSQL
             # A freshness window of 0 days: every read is too old.
             selection.build("window", "--vars", "{stale_after_days: 0}")
-        yield selection
-
-
-class Checks:
-    """Run once per dialect by the classes below."""
 
     def test_the_build_passes_with_exact_current_grants(self, warehouse: Selection) -> None:
         first = warehouse.builds["first"]
