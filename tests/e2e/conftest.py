@@ -6,8 +6,10 @@ Each loaded warehouse is a `MeltanoProject` of its own (tests/e2e/project.py): o
 folder, dbt target, DuckDB file and PostgreSQL schemas, and its own fake GitHub on port 0.
 A module (or class) loads its warehouse once (a module- or class-scoped fixture) and its tests
 assert on it: run with `-n 2 --dist loadscope`, so each module or class, and so each warehouse,
-belongs to one worker (plain `--dist load` would load it on both). Meltano is found as $MELTANO_BIN, beside this Python, or on PATH; the
-PostgreSQL tests need the PG* variables (`eval "$(bash .ci/postgres.sh)"`).
+belongs to one worker (plain `--dist load` would load it on both; `loadgroup` groups nothing
+under pytest 9.2, which ignores the node id xdist 3.8 rewrites). Meltano is found as
+$MELTANO_BIN, beside this Python, or on PATH; the PostgreSQL tests need the PG* variables
+(`eval "$(bash .ci/postgres.sh)"`).
 """
 
 from __future__ import annotations
