@@ -4,7 +4,8 @@
 
 Run it with duckdb 1.2.2 or newer (target-duckdb's own venv has 1.2.2). Every table is titled;
 the headline totals are counted from the same models as the detail tables, and the report stops
-with an error if they disagree. `--grant ORG/ID` adds that grant's history from the snapshot.
+with an error if they disagree. A section whose stream was not selected (its table never loaded:
+the `source_tables` model) says so in one line. `--grant ORG/ID` adds that grant's history.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from typing import Any
 import duckdb
 
 SCHEMA = "github_pat_grants_analytics"
+# (total in governance_summary, the detail model it counts, which rows, the table it needs)
 TOTALS = (
-    ("grants", "current_grants", "true"),
-    ("write_or_admin", "grants_write_or_admin", "true"),
-    ("write_or_admin_expired", "grants_write_or_admin", "is_expired"),
-    ("expired", "grants_expired", "true"),
-    ("unused_90_days", "grants_unused_90_days", "true"),
-    ("never_expire", "grants_never_expire", "true"),
-    ("pending_requests", "current_requests", "true"),
-    ("pending_over_7_days", "requests_pending_over_7_days", "true"),
+    ("grants", "current_grants", "true", "pat_grants"),
+    ("write_or_admin", "grants_write_or_admin", "true", "pat_grants"),
+    ("write_or_admin_expired", "grants_write_or_admin", "is_expired", "pat_grants"),
+    ("expired", "grants_expired", "true", "pat_grants"),
+    ("unused_90_days", "grants_unused_90_days", "true", "pat_grants"),
+    ("never_expire", "grants_never_expire", "true", "pat_grants"),
+    ("pending_requests", "current_requests", "true", "pat_requests"),
+    ("pending_over_7_days", "requests_pending_over_7_days", "true", "pat_requests"),
 )
 
 
@@ -61,22 +63,44 @@ def run(connection: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     return [c[0] for c in cursor.description], cursor.fetchall()
 
 
-def headline(connection: Any) -> str:
+def loaded_tables(connection: Any) -> set[str]:
+    """The tap's tables the loader has created (the others' streams were never selected)."""
+    _, found = run(connection, "select source_table from source_tables where is_loaded")
+    return {name for (name,) in found}
+
+
+def not_selected(title: str, needs: tuple[str, ...], loaded: set[str]) -> str | None:
+    """The one line that replaces a section whose streams were not selected, else None."""
+    missing = [name for name in needs if name not in loaded]
+    if not missing:
+        return None
+    return f"== {title}: not available, stream {', '.join(missing)} not selected\n"
+
+
+# Columns counted from a table that may not be loaded: shown empty then, not as a false 0.
+COUNTED_FROM = {"repositories": "pat_request_repositories", "pending_requests": "pat_requests"}
+
+
+def headline(connection: Any, loaded: set[str]) -> str:
     """Totals over all orgs from governance_summary, checked against the detail models."""
-    sums = ", ".join(f"sum({name})" for name, _, _ in TOTALS)
+    totals = [total for total in TOTALS if total[3] in loaded]
+    sums = ", ".join(f"sum({name})" for name, *_ in totals)
     _, ((*summary,),) = run(connection, f"select {sums} from governance_summary")
-    for (name, model, where), total in zip(TOTALS, summary, strict=True):
+    for (name, model, where, _), total in zip(totals, summary, strict=True):
         _, ((detail,),) = run(connection, f"select count(*) from {model} where {where}")
         if int(total or 0) != detail:
             sys.exit(f"report: headline {name} = {total} but {model} has {detail} rows")
-    labels = [name.replace("_", " ") for name, _, _ in TOTALS]
+    labels = [name.replace("_", " ") for name, *_ in totals]
     values = [f"{int(v or 0):,}" for v in summary]
-    return table("Headline totals (all organizations)", labels, [tuple(values)], 1)
+    title = "Headline totals (all organizations read; stale ones are left out)"
+    return table(title, labels, [tuple(values)], 1)
 
 
+# (title, the tables it needs, its query)
 QUERIES = (
     (
         "Per organization",
+        ("pat_grants",),
         (
             "select org, grants, write_or_admin, expired, unused_90_days, never_expire,"
             " pending_requests, grants_complete_as_of as complete_as_of"
@@ -85,6 +109,7 @@ QUERIES = (
     ),
     (
         "Write or admin access (EXPIRED = token expired, grant still there)",
+        ("pat_grants",),
         (
             "select org, grant_id, owner_login, token_name, repository_selection as repos,"
             " coalesce(repository_write_permissions, '') as writes,"
@@ -95,6 +120,7 @@ QUERIES = (
     ),
     (
         "Unused for 90 days",
+        ("pat_grants",),
         (
             "select org, grant_id, owner_login, token_name, days_unused,"
             " case when is_expired then 'EXPIRED' else '' end as expired"
@@ -103,6 +129,7 @@ QUERIES = (
     ),
     (
         "Owners with the most tokens",
+        ("pat_grants",),
         (
             "select owner_login, tokens, never_expire, all_repositories from token_owners"
             " order by tokens desc, owner_login"
@@ -110,14 +137,19 @@ QUERIES = (
     ),
     (
         "Requests waiting more than 7 days",
+        ("pat_requests",),
         (
             "select org, request_id, owner_login, token_name, repositories, days_waiting"
             " from requests_pending_over_7_days order by days_waiting desc, org, request_id"
         ),
     ),
     (
-        "Organizations not fully covered",
-        ("select org, reason, last_error from orgs_not_fully_covered order by org"),
+        "Organizations not fully covered (stale: read no more, left out of the totals)",
+        ("sync_runs",),
+        (
+            "select org, reason, case when is_stale then 'yes' else '' end as stale,"
+            " last_complete_read_at, last_error from orgs_not_fully_covered order by org"
+        ),
     ),
 )
 
@@ -145,10 +177,20 @@ def main(argv: list[str] | None = None) -> int:
     connection = duckdb.connect(str(args.duckdb), read_only=True)
     try:
         connection.execute(f"set schema = '{args.schema}'")
-        out = [headline(connection)]
-        for title, sql in QUERIES:
-            columns, rows = run(connection, sql)
-            out.append(table(title, columns, rows, args.max_rows))
+        loaded = loaded_tables(connection)
+        out = [headline(connection, loaded)]
+        for title, needs, sql in QUERIES:
+            line = not_selected(title, needs, loaded)
+            if line is None:
+                columns, rows = run(connection, sql)
+                unknown = [
+                    i
+                    for i, c in enumerate(columns)
+                    if COUNTED_FROM.get(c, "pat_grants") not in loaded
+                ]
+                rows = [tuple(None if i in unknown else v for i, v in enumerate(r)) for r in rows]
+                line = table(title, columns, rows, args.max_rows)
+            out.append(line)
         if args.grant:
             out.append(grant_history(connection, args.grant))
     finally:

@@ -7,8 +7,8 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from tests.e2e.conftest import rows, sql
 from tests.e2e.expected import as_keys, grants_by_key
+from tests.e2e.project import rows, sql
 from tests.fake_github import parse_instant
 
 if TYPE_CHECKING:

@@ -64,3 +64,47 @@ def grants_by_key(gh: FakeGitHub) -> dict[tuple[str, int], Grant]:
 def as_keys(result_rows: list[dict[str, Any]], id_column: str = "id") -> set[tuple[str, int]]:
     """(org, id) pairs from query rows."""
     return {(row["org"], int(row[id_column])) for row in result_rows}
+
+
+def current_grant_rows(gh: FakeGitHub, *orgs: str) -> set[tuple[str, int, int, str, str]]:
+    """What `current_grants` holds for these orgs (default all): (org, grant_id, token_id,
+    owner_login, repository_selection) per grant GitHub lists now."""
+    return {
+        (org, grant_id, g.token_id, g.owner["login"], g.repository_selection)
+        for (org, grant_id), g in grants_by_key(gh).items()
+        if not orgs or org in orgs
+    }
+
+
+CURRENT_GRANT_ROWS = (
+    "select org, grant_id, token_id, owner_login, repository_selection from current_grants"
+)
+
+
+def as_grant_rows(result_rows: list[dict[str, Any]]) -> set[tuple[str, int, int, str, str]]:
+    """`CURRENT_GRANT_ROWS`' rows as `current_grant_rows` gives them."""
+    return {
+        (
+            r["org"],
+            int(r["grant_id"]),
+            int(r["token_id"]),
+            r["owner_login"],
+            r["repository_selection"],
+        )
+        for r in result_rows
+    }
+
+
+def repository_keys(gh: FakeGitHub, parent: str = "grant") -> set[tuple[str, int, int]]:
+    """(org, grant or request id, repository id) of every `subset` grant's (request's) list."""
+    parents = (
+        grants_by_key(gh).items()
+        if parent == "grant"
+        else {(org.login, r.id): r for org in gh.orgs.values() for r in org.requests}.items()
+    )
+    return {
+        (org, parent_id, repository["id"])
+        for (org, parent_id), p in parents
+        if p.repository_selection == "subset"
+        for repository in p.repositories
+    }

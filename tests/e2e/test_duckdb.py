@@ -1,54 +1,67 @@
-"""`meltano run tap-github-pat-grants target-duckdb` end to end, against the fake GitHub."""
+"""`meltano run tap-github-pat-grants target-duckdb dbt-duckdb:build` end to end: one warehouse,
+loaded once by the module's fixture through a year in its life, asserted by the tests below.
+
+1. a first (full) run: every row once, nested objects as JSON columns, per-org bookmarks;
+2. a token used again and a grant approved: the incremental run reads only what changed (no
+   dbt build here: the next one shows the models);
+3. a grant revoked, then a full refresh that fails on globex (exit 1), and a dbt build: a read
+   that did not complete proves nothing, so `current_grants` keeps every grant;
+4. the same full refresh, complete: every grant re-read, and the revoked grant leaves the
+   current-state models (target-duckdb ignores ACTIVATE_VERSION and keeps its row) and the
+   snapshot says when; the governance marts then answer from the fake's data.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import yaml
 
 from tests.e2e.answers import check_answers, mart_answers
-from tests.e2e.conftest import (
-    ANALYTICS,
-    REPO,
-    grant_listings,
-    repository_listings,
-    rows,
-    sql,
-)
+from tests.e2e.conftest import grant_listings, repository_listings
 from tests.e2e.expected import (
-    TABLES,
     count_statements,
+    grants_by_key,
     new_grant,
+    repository_keys,
     row_counts,
     subset_grant_with_repositories,
 )
+from tests.e2e.project import ANALYTICS, MeltanoProject, Warehouse, two_orgs
 from tests.fake_github import format_utc
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import MeltanoProject
+    from collections.abc import Iterator
+
     from tests.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.e2e
 
-RUN = ("run", "tap-github-pat-grants", "target-duckdb")
+RUN = ("run", "tap-github-pat-grants", "target-duckdb", "dbt-duckdb:build")
+FULL_REFRESH = ("run", "--full-refresh", *RUN[1:])
 STATE_ID = "dev:tap-github-pat-grants-to-target-duckdb"
+CURRENT = (
+    "select org, grant_id from current_grants",
+    "select org, grant_id, repository_id from current_grant_repositories",
+)
 
 
-def assert_rows_match(meltano: MeltanoProject, gh: FakeGitHub) -> None:
-    """Each table holds exactly the fake data's rows: right counts, no duplicate keys."""
-    counted = {
-        r["tbl"]: r
-        for result in sql(duckdb_file=meltano.duckdb_file, statements=count_statements())
-        for r in rows(result)
+def counted(house: Warehouse) -> dict[str, tuple[int, int]]:
+    """(rows, distinct keys) per table."""
+    return {
+        r["tbl"]: (r["n"], r["keys"]) for found in house.raw(*count_statements()) for r in found
     }
-    expected = row_counts(gh)
-    assert {t: counted[t]["n"] for t in TABLES} == expected
-    assert {t: counted[t]["keys"] for t in TABLES} == expected  # no duplicates
+
+
+def expected_counts(gh: FakeGitHub) -> dict[str, tuple[int, int]]:
+    return {table: (n, n) for table, n in row_counts(gh).items()}
+
+
+def keys(found: list[dict[str, Any]], *columns: str) -> set[tuple[Any, ...]]:
+    return {tuple(row[c] for c in columns) for row in found}
 
 
 def utc_now_naive() -> str:
@@ -56,163 +69,185 @@ def utc_now_naive() -> str:
     return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
 
 
-def test_second_run_is_incremental_and_upserts(
-    meltano: MeltanoProject, fake_github: FakeGitHub
-) -> None:
-    meltano(*RUN)
-    assert_rows_match(meltano, fake_github)
-    first_listings = grant_listings(fake_github)
-    assert first_listings, "the first run listed no grants"
-    assert not [e for e in first_listings if "last_used_after" in e.query]
-    first_repository_listings = len(repository_listings(fake_github))
-    state = meltano.state(STATE_ID)["singer_state"]["bookmarks"]["pat_grants"]
-    assert sorted(p["context"]["org"] for p in state["partitions"]) == ["acme", "globex"]
+def first_run(
+    project: MeltanoProject, house: Warehouse, gh: FakeGitHub, seen: dict[str, Any]
+) -> dict[str, Any]:
+    project(*RUN)
+    grant = subset_grant_with_repositories(gh, "globex")
+    types, nested = house.raw(
+        "select column_name, data_type from information_schema.columns "
+        "where table_name = 'pat_grants' and column_name in ('owner', 'permissions')",
+        f"select permissions, owner ->> 'login' as login from pat_grants "
+        f"where org = 'globex' and id = {grant.id}",
+    )
+    grants, repositories = house.models(*CURRENT)
+    return {
+        "counts": counted(house),
+        "expected": expected_counts(gh),
+        "listings": grant_listings(gh),
+        "repository_listings": len(repository_listings(gh)),
+        "state": project.state(STATE_ID)["singer_state"]["bookmarks"]["pat_grants"],
+        "types": {r["column_name"]: r["data_type"] for r in types},
+        "nested": (nested, grant),
+        "current": keys(grants, "org", "grant_id"),
+        "current_repositories": keys(repositories, "org", "grant_id", "repository_id"),
+        "expected_current": set(grants_by_key(gh)),
+        "expected_repositories": repository_keys(gh),
+    }
 
-    # Between runs: one token is used again, one grant is approved (never used yet).
-    used = subset_grant_with_repositories(fake_github, "acme")
+
+def incremental_run(
+    project: MeltanoProject, house: Warehouse, gh: FakeGitHub, seen: dict[str, Any]
+) -> dict[str, Any]:
+    used = subset_grant_with_repositories(gh, "acme")
     used.token_last_used_at = format_utc(time.time() - 2)
-    added = new_grant(fake_github, "globex")
-    fake_github.org("globex").grants.append(added)
-    fake_github.reset_log()
-
-    meltano(*RUN)
-
-    listings = grant_listings(fake_github)
-    incremental = [e for e in listings if "last_used_after" in e.query]
-    assert {e.org for e in incremental} == {"acme", "globex"}, "second run was not incremental"
-    assert all(e in incremental or e.query.get("sort") == ["created_at"] for e in listings)
-    assert len(repository_listings(fake_github)) < first_repository_listings
-    assert_rows_match(meltano, fake_github)  # the new grant is in; nothing is duplicated
-    (result,) = sql(
-        duckdb_file=meltano.duckdb_file,
-        statements=[
-            "select org, id, strftime(token_last_used_at, '%Y-%m-%dT%H:%M:%SZ') as last_used "
-            f"from pat_grants where (org = 'acme' and id = {used.id}) "
-            f"or (org = 'globex' and id = {added.id}) order by org"
-        ],
+    added = new_grant(gh, "globex")
+    gh.org("globex").grants.append(added)
+    gh.reset_log()
+    project(*RUN[:-1])
+    (changed,) = house.raw(
+        "select org, id, strftime(token_last_used_at, '%Y-%m-%dT%H:%M:%SZ') as last_used "
+        f"from pat_grants where (org = 'acme' and id = {used.id}) "
+        f"or (org = 'globex' and id = {added.id}) order by org"
     )
-    assert [(r["org"], r["id"], r["last_used"]) for r in rows(result)] == [
-        ("acme", used.id, used.token_last_used_at),
-        ("globex", added.id, None),
-    ]
+    return {
+        "listings": grant_listings(gh),
+        "repository_listings": len(repository_listings(gh)),
+        "counts": counted(house),
+        "expected": expected_counts(gh),
+        "changed": [(r["org"], r["id"], r["last_used"]) for r in changed],
+        "expected_changed": [
+            ("acme", used.id, used.token_last_used_at),
+            ("globex", added.id, None),
+        ],
+        "current": keys(house.models(CURRENT[0])[0], "org", "grant_id"),
+        "expected_current": set(grants_by_key(gh)),
+    }
 
 
-def test_full_refresh_rereads_everything(meltano: MeltanoProject, fake_github: FakeGitHub) -> None:
-    meltano(*RUN)
-    revoked = subset_grant_with_repositories(fake_github, "acme")
-    fake_github.org("acme").grants.remove(revoked)
-    fake_github.reset_log()
+def failed_full_refresh(
+    project: MeltanoProject, house: Warehouse, gh: FakeGitHub, seen: dict[str, Any]
+) -> dict[str, Any]:
+    revoked = subset_grant_with_repositories(gh, "acme")
+    gh.org("acme").grants.remove(revoked)
+    # acme is read whole again, then globex's list fails for good: the run exits 1.
+    gh.faults.add(r"^/orgs/globex/personal-access-tokens$", status=404, times=None)
+    project.fails(*FULL_REFRESH)
+    gh.faults.clear()
+    project("invoke", "dbt-duckdb", "build")
+    grants, runs = house.models(CURRENT[0], "select count(*) as n from stg_sync_runs")
+    return {"revoked": revoked, "current": keys(grants, "org", "grant_id"), "runs": runs}
+
+
+def full_refresh(
+    project: MeltanoProject, house: Warehouse, gh: FakeGitHub, seen: dict[str, Any]
+) -> dict[str, Any]:
+    gh.reset_log()
     started = utc_now_naive()
-
-    meltano("run", "--full-refresh", *RUN[1:])
-
-    listings = grant_listings(fake_github)
-    assert {e.org for e in listings} == {"acme", "globex"}
-    assert all("last_used_after" not in e.query and "sort" not in e.query for e in listings)
-    pat_ids = {int(e.path.split("/")[-2]) for e in repository_listings(fake_github)}
-    subset_ids = {
-        g.id
-        for org in fake_github.orgs.values()
-        for g in org.grants
-        if g.repository_selection == "subset"
-    }
-    assert pat_ids == subset_ids  # every grant's repositories read again, the revoked one's not
-    (result,) = sql(
-        duckdb_file=meltano.duckdb_file,
-        statements=[
-            f"select org, id, _sdc_extracted_at >= timestamp '{started}' as reread from pat_grants"
-        ],
+    project(*FULL_REFRESH)
+    revoked = seen["failed"]["revoked"]
+    (reread,) = house.raw(
+        f"select org, id, _sdc_extracted_at >= timestamp '{started}' as reread from pat_grants"
     )
-    reread = {(r["org"], r["id"]): r["reread"] for r in rows(result)}
-    expected = {(org.login, g.id) for org in fake_github.orgs.values() for g in org.grants}
-    assert {key for key, fresh in reread.items() if fresh} == expected
-    # target-duckdb ignores ACTIVATE_VERSION: the revoked grant stays, with its old extraction
-    # time (README.md, "Full refresh, ACTIVATE_VERSION and revoked grants", shows how to rebuild the file without it).
-    assert reread[("acme", revoked.id)] is False
-
-
-@pytest.mark.parametrize("fake_github", ["demo"], indirect=True)
-def test_governance_marts_answer_from_demo_data(
-    meltano: MeltanoProject, fake_github: FakeGitHub
-) -> None:
-    meltano(*RUN, "dbt-duckdb:build")  # dbt's tests run in the build: a failing one fails it
-    results = mart_answers(duckdb_file=meltano.duckdb_file, schema=ANALYTICS)
-    check_answers(results, fake_github)
-
-
-def test_nested_objects_land_as_json_columns(
-    meltano: MeltanoProject, fake_github: FakeGitHub
-) -> None:
-    meltano(*RUN)
-    grant = subset_grant_with_repositories(fake_github, "globex")
-    (types, permissions) = sql(
-        duckdb_file=meltano.duckdb_file,
-        statements=[
-            "select column_name, data_type from information_schema.columns "
-            "where table_name = 'pat_grants' and column_name in ('owner', 'permissions')",
-            f"select permissions, owner ->> 'login' as login from pat_grants "
-            f"where org = 'globex' and id = {grant.id}",
-        ],
+    grants, repositories, history, coverage = house.models(
+        *CURRENT,
+        "select count(*) as versions, count(dbt_valid_to) as closed from grants_snapshot "
+        f"where grant_key = 'acme/{revoked.id}'",
+        "select org, reason from orgs_not_fully_covered",
     )
-    assert {r["column_name"]: r["data_type"] for r in rows(types)} == {
-        "owner": "JSON",
-        "permissions": "JSON",
+    return {
+        "listings": grant_listings(gh),
+        "repository_pat_ids": {int(e.path.split("/")[-2]) for e in repository_listings(gh)},
+        "subset_ids": {
+            g.id for g in grants_by_key(gh).values() if g.repository_selection == "subset"
+        },
+        "reread": {(r["org"], r["id"]): r["reread"] for r in reread},
+        "current": keys(grants, "org", "grant_id"),
+        "current_repositories": keys(repositories, "org", "grant_id", "repository_id"),
+        "expected_current": set(grants_by_key(gh)),
+        "expected_repositories": repository_keys(gh),
+        "history": history,
+        "coverage": coverage,
+        "marts": mart_answers(duckdb_file=project.duckdb_file, schema=ANALYTICS),
     }
-    (row,) = rows(permissions)
+
+
+STEPS = (
+    ("first", first_run),
+    ("incremental", incremental_run),
+    ("failed", failed_full_refresh),
+    ("full", full_refresh),
+)
+
+
+@pytest.fixture(scope="module")
+def story(
+    meltano_installed: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, Any], FakeGitHub]]:
+    with two_orgs() as gh:
+        project = MeltanoProject.create(meltano_installed, gh, tmp_path_factory.mktemp("duckdb"))
+        house = Warehouse(project)
+        seen: dict[str, Any] = {}
+        for name, step in STEPS:
+            seen[name] = step(project, house, gh, seen)
+        yield seen, gh
+
+
+def test_first_run_loads_every_row_once_with_a_bookmark_per_org(story) -> None:
+    first = story[0]["first"]
+    assert first["counts"] == first["expected"]  # right counts, no duplicate keys
+    assert first["listings"], "the first run listed no grants"
+    assert not [e for e in first["listings"] if "last_used_after" in e.query]
+    assert sorted(p["context"]["org"] for p in first["state"]["partitions"]) == ["acme", "globex"]
+    assert first["current"] == first["expected_current"]
+    assert len(first["current"]) == 60
+    assert first["current_repositories"] == first["expected_repositories"]
+
+
+def test_nested_objects_land_as_json_columns(story) -> None:
+    first = story[0]["first"]
+    assert first["types"] == {"owner": "JSON", "permissions": "JSON"}
+    (row,), grant = first["nested"]
     assert json.loads(row["permissions"]) == grant.permissions  # open-ended maps kept whole
     assert row["login"] == grant.owner["login"]
 
 
-def test_jsonl_loader_writes_every_record(meltano: MeltanoProject, fake_github: FakeGitHub) -> None:
-    meltano("run", "tap-github-pat-grants", "target-jsonl")
-    folder = meltano.logs / "jsonl"
-    lines = {
-        table: len((folder / f"{table}.jsonl").read_text(encoding="utf-8").splitlines())
-        for table in TABLES
-    }
-    assert lines == row_counts(fake_github)
-
-
-def test_meltano_knows_every_tap_setting(meltano: MeltanoProject) -> None:
-    about = subprocess.run(
-        [
-            str(REPO / ".meltano/extractors/tap-github-pat-grants/venv/bin/tap-github-pat-grants"),
-            "--about",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
+def test_second_run_is_incremental_and_upserts(story) -> None:
+    first, second = story[0]["first"], story[0]["incremental"]
+    incremental = [e for e in second["listings"] if "last_used_after" in e.query]
+    assert {e.org for e in incremental} == {"acme", "globex"}, "second run was not incremental"
+    assert all(
+        e in incremental or e.query.get("sort") == ["created_at"] for e in second["listings"]
     )
-    settings = json.loads(about.stdout)["settings"]["properties"]
-    project = yaml.safe_load((REPO / "meltano.yml").read_text(encoding="utf-8"))
-    (tap,) = project["plugins"]["extractors"]
-    declared = {s["name"]: s for s in tap["settings"]}
-    assert set(declared) == set(settings)
-    for name, schema in settings.items():
-        types = schema.get("type", [])
-        if "array" in types:
-            assert declared[name]["kind"] == "array", name
-        elif "integer" in types and "string" not in types:
-            assert declared[name]["kind"] == "integer", name
-        elif "boolean" in types:
-            assert declared[name]["kind"] == "boolean", name
-        if schema.get("secret"):
-            assert declared[name].get("sensitive") is True, name
-
-    printed = json.loads(meltano("config", "print", "tap-github-pat-grants"))
-    assert printed["organizations"] == ["acme", "globex"]  # a JSON array env var, parsed
-    assert printed["private_key"] == "*****"  # masked
+    assert second["repository_listings"] < first["repository_listings"]
+    assert second["counts"] == second["expected"]  # the new grant is in; nothing duplicated
+    assert second["changed"] == second["expected_changed"]
 
 
-def test_org_groups_keep_their_own_state(meltano: MeltanoProject, fake_github: FakeGitHub) -> None:
-    # One job per org group, each with its own state id (README.md, "Many organizations").
-    for group in ("acme", "globex"):
-        meltano.env["TAP_GITHUB_PAT_GRANTS_ORGANIZATIONS"] = json.dumps([group])
-        meltano("run", "--state-id-suffix", group, *RUN[1:])
-    for group in ("acme", "globex"):
-        bookmarks = meltano.state(f"{STATE_ID}:{group}")["singer_state"]["bookmarks"]
-        assert [p["context"]["org"] for p in bookmarks["pat_grants"]["partitions"]] == [group]
-    assert_rows_match(meltano, fake_github)  # both groups in one warehouse, once each
+def test_a_failed_full_refresh_leaves_current_grants_complete(story) -> None:
+    failed, second = story[0]["failed"], story[0]["incremental"]
+    # Not complete, so it proves nothing: the revoked grant stays until a read completes.
+    assert ("acme", failed["revoked"].id) in failed["current"]
+    assert failed["current"] == second["expected_current"]  # GitHub's grants before the revocation
+    assert len(failed["current"]) == 61
+    assert failed["runs"] == [{"n": 4}]  # two complete runs of two orgs; the failed one wrote none
+
+
+def test_full_refresh_rereads_everything_and_the_revoked_grant_leaves(story) -> None:
+    last, failed = story[0]["full"], story[0]["failed"]
+    assert {e.org for e in last["listings"]} == {"acme", "globex"}
+    assert all("last_used_after" not in e.query and "sort" not in e.query for e in last["listings"])
+    assert last["repository_pat_ids"] == last["subset_ids"]  # every list again, not the revoked
+    revoked = ("acme", failed["revoked"].id)
+    assert {key for key, fresh in last["reread"].items() if fresh} == last["expected_current"]
+    assert last["reread"][revoked] is False  # target-duckdb kept the revoked row, not re-read
+    assert last["current"] == last["expected_current"]
+    assert len(last["current"]) == 60
+    assert last["current_repositories"] == last["expected_repositories"]
+    assert last["history"] == [{"versions": 1, "closed": 1}]  # the snapshot says when it went
+    assert last["coverage"] == []
+
+
+def test_governance_marts_answer_from_the_fake_data(story) -> None:
+    seen, gh = story
+    check_answers(seen["full"]["marts"], gh)

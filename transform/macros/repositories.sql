@@ -16,7 +16,7 @@ select
     visibility,
     _sdc_extracted_at as extracted_at,
     _sdc_deleted_at is not null as is_deleted
-from {{ source('github_pat_grants', 'pat_' ~ parent ~ '_repositories') }}
+from {{ loaded_source('pat_' ~ parent ~ '_repositories') }}
 {% endmacro %}
 
 {#- A parent's list is re-read every time the parent is emitted, so rows from before its latest

@@ -1,7 +1,9 @@
--- Are we seeing all of our organizations? The organizations whose latest run did not read them
--- whole: suspended or skipped installations, failed reads, streams skipped (e.g. a permission
--- the App lacks), or no complete full read of their grants yet (so `current_grants` cannot tell
--- a revoked grant from a live one there).
+-- Are we seeing all of our organizations? The organizations the current-state models cannot
+-- vouch for, and why: their latest run was suspended, skipped or failed; they are stale (no
+-- longer read, or not within `stale_after_days`: their rows are left out of the current models);
+-- streams were skipped (e.g. a permission the App lacks); no complete full read of their grants
+-- yet (so `current_grants` cannot tell a revoked grant from a live one there); or no run record
+-- at all (`sync_runs` not selected).
 with ranked as (
     select
         r.*,
@@ -20,14 +22,19 @@ latest as (
 
 judged as (
     select
-        l.org,
+        i.org,
         case
+            when l.org is null then 'no run record'
             when l.suspended then 'suspended'
             when l.status = 'skipped' then 'skipped'
             when l.status = 'failed' then 'failed'
+            when i.is_stale then 'stale'
             when l.has_skipped_streams then 'streams skipped'
             when i.grants_complete_as_of is null then 'never read whole'
         end as reason,
+        i.is_stale,
+        i.stale_because,
+        i.last_complete_read_at,
         l.status as last_status,
         l.error as last_error,
         case when l.has_skipped_streams then {{ json_text('l.skipped_streams') }} end
@@ -38,8 +45,8 @@ judged as (
         l.run_started_at as last_run_started_at,
         i.grants_complete_as_of,
         i.requests_complete_as_of
-    from latest as l
-    inner join {{ ref('org_inventory') }} as i on i.org = l.org
+    from {{ ref('org_inventory') }} as i
+    left join latest as l on l.org = i.org
 )
 
 select * from judged where reason is not null

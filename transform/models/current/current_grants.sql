@@ -2,7 +2,8 @@
 -- org's latest complete full read plus rows seen by later (incremental) runs. Right in every
 -- loader: target-postgres marks rows deleted on ACTIVATE_VERSION (`is_deleted`), target-duckdb
 -- ignores it, and jobs that load orgs separately (versioning off) delete nothing; the per-org
--- mark from `sync_runs` covers all three. An org never read whole yet keeps every row it has.
+-- mark from `sync_runs` covers all three. An org never read whole yet keeps every row it has;
+-- a stale org (org_inventory: no longer read) has none here, so totals count only what was read.
 select
     g.grant_key,
     g.org,
@@ -21,7 +22,8 @@ select
     g.extracted_at,
     i.grants_complete_as_of
 from {{ ref('stg_pat_grants') }} as g
-left join {{ ref('org_inventory') }} as i on i.org = g.org
+inner join {{ ref('org_inventory') }} as i on i.org = g.org
 where
     not g.is_deleted
+    and not i.is_stale
     and (i.grants_complete_as_of is null or g.extracted_at >= i.grants_complete_as_of)

@@ -1,5 +1,6 @@
 -- Pending requests as of each org's latest complete read of them (`pat_requests` is read whole
--- every run), plus rows seen since; a reviewed request leaves with the next complete read.
+-- every run), plus rows seen since; a reviewed request leaves with the next complete read. A
+-- stale org's requests are left out, as its grants are (org_inventory).
 select
     r.request_key,
     r.org,
@@ -16,7 +17,8 @@ select
     r.extracted_at,
     i.requests_complete_as_of
 from {{ ref('stg_pat_requests') }} as r
-left join {{ ref('org_inventory') }} as i on i.org = r.org
+inner join {{ ref('org_inventory') }} as i on i.org = r.org
 where
     not r.is_deleted
+    and not i.is_stale
     and (i.requests_complete_as_of is null or r.extracted_at >= i.requests_complete_as_of)

@@ -14,4 +14,4 @@ select
     access_granted_at,
     _sdc_extracted_at as extracted_at,
     _sdc_deleted_at is not null as is_deleted
-from {{ source('github_pat_grants', 'pat_grants') }}
+from {{ loaded_source('pat_grants') }}

@@ -14,4 +14,4 @@ select
     created_at,
     _sdc_extracted_at as extracted_at,
     _sdc_deleted_at is not null as is_deleted
-from {{ source('github_pat_grants', 'pat_requests') }}
+from {{ loaded_source('pat_requests') }}

@@ -20,4 +20,4 @@ select
     request_repositories_read,
     grants_verification_added,
     invalid_records_skipped
-from {{ source('github_pat_grants', 'sync_runs') }}
+from {{ loaded_source('sync_runs') }}
