@@ -50,7 +50,7 @@ step "Lint and types"
 (cd orchestration/dagster && ../../.tools/dagster/bin/mypy)
 
 step "Tests ($workers workers)"
-.venv/bin/python -m pytest -n "$workers" "$@"
+.venv/bin/python -m pytest -n "$workers" --dist loadscope "$@"
 
 if [[ $# -eq 0 || ${ALL_TESTS:-} == 1 ]]; then
   for other in $other_pythons; do
