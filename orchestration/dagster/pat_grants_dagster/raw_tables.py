@@ -81,7 +81,7 @@ def load_organization(
     spec = meltano.org_load(
         org,
         full_refresh=full_refresh,
-        holder=f"dagster run {context.run_id[:8]} {org}",
+        holder=f"dagster run {context.run.run_id[:8]} {org}",
         tables=tuple(RAW_TABLES),
     )
     context.log.info(f"org {org}: {'full' if full_refresh else 'incremental'} load")
