@@ -54,7 +54,9 @@ def load_at_once(
     workers: ProcessPoolExecutor, partitions: dict[str, dict[str, str]]
 ) -> dict[str, Outcome]:
     """Load these organizations, each in a run of its own, all started at once."""
-    futures = {org: workers.submit(execute, partition=org, tags=tags) for org, tags in partitions.items()}
+    futures = {
+        org: workers.submit(execute, partition=org, tags=tags) for org, tags in partitions.items()
+    }
     return {org: future.result(timeout=600) for org, future in futures.items()}
 
 

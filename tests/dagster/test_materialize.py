@@ -77,7 +77,11 @@ def bookmark(house: Warehouse, org: str) -> str:
 def step_window(instance: Any, run_id: str) -> tuple[float, float]:
     """When the run's load step started and ended (its `meltano run` inside)."""
     started = events(instance, run_id, "STEP_START")[0].timestamp
-    ended = [e.timestamp for e in events(instance, run_id) if e.dagster_event and e.dagster_event.is_step_success]
+    ended = [
+        e.timestamp
+        for e in events(instance, run_id)
+        if e.dagster_event and e.dagster_event.is_step_success
+    ]
     return started, ended[-1]
 
 
@@ -93,13 +97,17 @@ def test_three_organizations_at_once_one_failing(
     assert done["org-b"].success
     assert not done["org-c"].success
     assert len(events(instance, done["org-c"].run_id, "STEP_UP_FOR_RETRY")) == 1
-    assert any("org org-c: meltano run exited" in line for line in messages(instance, done["org-c"].run_id))
+    assert any(
+        "org org-c: meltano run exited" in line for line in messages(instance, done["org-c"].run_id)
+    )
     assert materializations(instance, done["org-c"].run_id) == {}
     for org in ("org-a", "org-b"):
         assert_exact(warehouse, github, org)
         assert closest_requests_seconds(github, org) >= LATENCY_SECONDS * 0.9, org
     # org-a and org-b loaded at once: their load steps overlapped.
-    (a_start, a_end), (b_start, b_end) = (step_window(instance, done[o].run_id) for o in ("org-a", "org-b"))
+    (a_start, a_end), (b_start, b_end) = (
+        step_window(instance, done[o].run_id) for o in ("org-a", "org-b")
+    )
     assert a_start < b_end and b_start < a_end
 
     # The tap's summary lines are the run's log lines; each table's figures are its metadata.
@@ -118,7 +126,9 @@ def test_three_organizations_at_once_one_failing(
     assert listed["verification rows added"] == 0
     assert listed["invalid records skipped (org)"] == 0
     assert listed["tap run id"] == run_id
-    assert listed["complete as of"] == pytest.approx(started.replace(tzinfo=timezone.utc).timestamp())
+    assert listed["complete as of"] == pytest.approx(
+        started.replace(tzinfo=timezone.utc).timestamp()
+    )
     want = expected_rows(github, "org-a")
     for table in RAW:
         assert written[f"github_pat_grants/{table}"]["dagster/partition_row_count"] == want[table]
@@ -190,9 +200,9 @@ def test_one_dbt_build_after_the_batch_models_exact_checks_passed(
     dbt_keys = sorted(automation["selection"].resolve(defs.resolve_asset_graph()))
     assert [key for key in dbt_keys if after.get_requested_partitions(key)] == dbt_keys
 
-    built = workers.submit(
-        execute, asset_keys=[key.to_user_string() for key in dbt_keys]
-    ).result(timeout=600)
+    built = workers.submit(execute, asset_keys=[key.to_user_string() for key in dbt_keys]).result(
+        timeout=600
+    )
 
     assert built.success
     checks = check_results(instance, built.run_id)
@@ -220,13 +230,16 @@ def test_a_dbt_test_failing_on_wrong_data_is_a_failed_check_that_blocks_downstre
         grant_id,
     )
 
-    built = workers.submit(
-        execute, asset_keys=["stg_pat_grants", "current_grants"]
-    ).result(timeout=600)
+    built = workers.submit(execute, asset_keys=["stg_pat_grants", "current_grants"]).result(
+        timeout=600
+    )
 
     assert not built.success
     checks = check_results(instance, built.run_id)
-    check = ("stg_pat_grants", "accepted_values_stg_pat_grants_repository_selection__all__subset__none")
+    check = (
+        "stg_pat_grants",
+        "accepted_values_stg_pat_grants_repository_selection__all__subset__none",
+    )
     assert checks[check] is False
     # The failed check on the staging model blocked the model built from it.
     assert "stg_pat_grants" in materializations(instance, built.run_id)

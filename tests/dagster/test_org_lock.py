@@ -33,9 +33,7 @@ def spec_of(pipeline_env, org, *, wait_seconds):
     )
 
 
-def test_a_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(
-    pipeline_env, github
-):
+def test_a_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipeline_env, github):
     from pat_grants_dagster.org_load import load_organization
     from pat_grants_dagster.org_lock import OrganizationBusyError, advisory_lock
 
@@ -43,7 +41,9 @@ def test_a_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(
     spec = spec_of(pipeline_env, "org-b", wait_seconds=0)
     github.reset_log()
     with (
-        advisory_lock(url, spec.state_id, holder="dagster run first org-b", wait_seconds=0, log=print),
+        advisory_lock(
+            url, spec.state_id, holder="dagster run first org-b", wait_seconds=0, log=print
+        ),
         pytest.raises(OrganizationBusyError) as busy,
     ):
         load_organization(spec, url, logging.getLogger("test"))

@@ -19,9 +19,27 @@ def line(source, level, text):
 @pytest.mark.parametrize(
     ("raw", "forwarded", "stream"),
     [
-        (line(TAP, "info", "pat_grants org acme: done, 300 records, 4 requests, 1.2 s (full read)"), True, "pat_grants"),
-        (line(TAP, "info", "pat_grant_repositories org acme: done, the lists of 2 grants, 5 records"), True, "pat_grant_repositories"),
-        (line(TAP, "info", "org acme: reading; so far pat_grants 3 pages, 300 records"), True, None),
+        (
+            line(
+                TAP, "info", "pat_grants org acme: done, 300 records, 4 requests, 1.2 s (full read)"
+            ),
+            True,
+            "pat_grants",
+        ),
+        (
+            line(
+                TAP,
+                "info",
+                "pat_grant_repositories org acme: done, the lists of 2 grants, 5 records",
+            ),
+            True,
+            "pat_grant_repositories",
+        ),
+        (
+            line(TAP, "info", "org acme: reading; so far pat_grants 3 pages, 300 records"),
+            True,
+            None,
+        ),
         (line(TAP, "info", "Run done: 1 complete, 0 failed, 0 skipped; see sync_runs"), True, None),
         (line(TAP, "info", "Beginning full_table sync of 'sync_runs'"), False, None),
         (line(TAP, "warning", "org acme: pat_requests skipped (no permission)"), True, None),
@@ -98,8 +116,13 @@ def test_the_spec_travels_as_pipes_extras_without_a_secret():
 
 @pytest.mark.parametrize(
     ("tags", "full"),
-    [({}, False), ({"pat_grants/full_refresh": "true"}, True), ({"pat_grants/full_refresh": "TRUE"}, True),
-     ({"pat_grants/full_refresh": "false"}, False), ({"other": "true"}, False)],
+    [
+        ({}, False),
+        ({"pat_grants/full_refresh": "true"}, True),
+        ({"pat_grants/full_refresh": "TRUE"}, True),
+        ({"pat_grants/full_refresh": "false"}, False),
+        ({"other": "true"}, False),
+    ],
 )
 def test_which_tags_mean_a_full_refresh(tags, full):
     from pat_grants_dagster.raw_tables import is_full_refresh
@@ -125,7 +148,11 @@ def test_partition_changes(wanted, present, added, retired):
 
 @pytest.mark.parametrize(
     ("table", "prefix"),
-    [("pat_grants", "grants"), ("pat_request_repositories", "request_repositories"), ("org_members", "org_members")],
+    [
+        ("pat_grants", "grants"),
+        ("pat_request_repositories", "request_repositories"),
+        ("org_members", "org_members"),
+    ],
 )
 def test_sync_runs_column_prefix_of_a_table(table, prefix):
     from pat_grants_dagster.ledger import ledger_prefix
@@ -136,12 +163,28 @@ def test_sync_runs_column_prefix_of_a_table(table, prefix):
 def test_schema_messages_one_per_stream_of_the_catalog():
     from pat_grants_dagster.warehouse import schema_messages
 
-    catalog = {"streams": [
-        {"tap_stream_id": "pat_grants", "schema": {"type": "object"}, "key_properties": ["org", "id"]},
-        {"tap_stream_id": "sync_runs", "schema": {"type": "object"}},
-    ]}
+    catalog = {
+        "streams": [
+            {
+                "tap_stream_id": "pat_grants",
+                "schema": {"type": "object"},
+                "key_properties": ["org", "id"],
+            },
+            {"tap_stream_id": "sync_runs", "schema": {"type": "object"}},
+        ]
+    }
     lines = schema_messages(json.dumps(catalog).encode()).decode().splitlines()
     assert [json.loads(text) for text in lines] == [
-        {"type": "SCHEMA", "stream": "pat_grants", "schema": {"type": "object"}, "key_properties": ["org", "id"]},
-        {"type": "SCHEMA", "stream": "sync_runs", "schema": {"type": "object"}, "key_properties": []},
+        {
+            "type": "SCHEMA",
+            "stream": "pat_grants",
+            "schema": {"type": "object"},
+            "key_properties": ["org", "id"],
+        },
+        {
+            "type": "SCHEMA",
+            "stream": "sync_runs",
+            "schema": {"type": "object"},
+            "key_properties": [],
+        },
     ]

@@ -24,7 +24,7 @@ from dagster import (
 )
 
 from pat_grants_dagster.dbt_assets import github_pat_grants_dbt
-from pat_grants_dagster.organizations import ORGANIZATIONS
+from pat_grants_dagster.organizations import ORGANIZATIONS_NAME
 from pat_grants_dagster.raw_tables import FULL_REFRESH_TAG, load_organization
 
 LOAD_JOB = define_asset_job(
@@ -47,7 +47,7 @@ def organizations_schedule(name: str, cron: str, *, full_refresh: bool) -> Sched
         description=f"A {kind} load of every organization partition.",
     )
     def every_organization(context: ScheduleEvaluationContext) -> Sequence[RunRequest] | SkipReason:
-        orgs = context.instance.get_dynamic_partitions(ORGANIZATIONS.name)
+        orgs = context.instance.get_dynamic_partitions(ORGANIZATIONS_NAME)
         if not orgs:
             return SkipReason("no organization yet: the sensor organization_partitions adds them")
         tags = {FULL_REFRESH_TAG: "true"} if full_refresh else {}

@@ -43,7 +43,7 @@ class PatGrantsTranslator(DagsterDbtTranslator):
 
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
-    ) -> AutomationCondition | None:
+    ) -> AutomationCondition[Any] | None:
         """Every model and snapshot: `AFTER_LOADS`."""
         del dbt_resource_props
         return AFTER_LOADS

@@ -34,7 +34,7 @@ DBT_PROJECT = DbtProject(
 
 
 def dbt_executable() -> str:
-    """dbt from this (the code location's) environment, else the one on PATH."""
+    """The dbt of this (the code location's) environment, else the one on PATH."""
     beside = Path(sys.executable).with_name("dbt")
     return str(beside) if beside.exists() else "dbt"
 

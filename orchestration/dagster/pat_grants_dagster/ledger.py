@@ -55,7 +55,7 @@ def this_run(
         found = cursor.fetchone()
         if found is None or cursor.description is None:
             return None
-        return {column.name: value for column, value in zip(cursor.description, found)}
+        return {column.name: value for column, value in zip(cursor.description, found, strict=True)}
 
 
 def complete_as_of(
@@ -63,7 +63,8 @@ def complete_as_of(
 ) -> datetime | None:
     """When the org's latest complete full read of a stream started (`org_inventory`'s rule)."""
     query = sql.SQL(
-        "select max(run_started_at) from {}.{} where org = %s and status = 'complete' and {} = 'full'"
+        "select max(run_started_at) from {}.{} "
+        "where org = %s and status = 'complete' and {} = 'full'"
     ).format(sql.Identifier(schema), sql.Identifier(LEDGER), sql.Identifier(read_column))
     found = connection.execute(query, (org,)).fetchone()
     return _utc(found[0]) if found else None
@@ -91,6 +92,7 @@ def describe_load(  # noqa: PLR0913 (the run's row, the org, and where its table
     connection: psycopg.Connection[Any],
     schema: str,
     org: str,
+    *,
     run: dict[str, Any] | None,
     tables: Iterable[str],
     summarized: set[str],

@@ -63,7 +63,7 @@ def load_organization(
         log=log.info,
     ):
         args = spec.meltano_args()
-        log.info(f"meltano {' '.join(args)} (state id {spec.state_id})")
+        log.info("meltano %s (state id %s)", " ".join(args), spec.state_id)
         result = run_meltano(
             spec.project_dir,
             spec.meltano_bin,
@@ -76,13 +76,18 @@ def load_organization(
         tail = "\n".join(str(line) for line in result.tail)
         msg = f"org {spec.org}: meltano run exited {result.returncode}; its last lines:\n{tail}"
         raise OrgLoadError(msg)
-    log.info(f"org {spec.org}: loaded in {result.seconds:.1f} s")
+    log.info("org %s: loaded in %.1f s", spec.org, result.seconds)
     with connect() as connection:
         run = this_run(connection, spec.loader_schema, spec.org, started)
         if run is None:
-            log.warning(f"org {spec.org}: no sync_runs row for this run (is sync_runs selected?)")
+            log.warning("org %s: no sync_runs row for this run (is it selected?)", spec.org)
         return describe_load(
-            connection, spec.loader_schema, spec.org, run, spec.tables, summarized
+            connection,
+            spec.loader_schema,
+            spec.org,
+            run=run,
+            tables=spec.tables,
+            summarized=summarized,
         )
 
 
@@ -93,7 +98,7 @@ def main() -> None:
         try:
             written = load_organization(spec, os.environ["MELTANO_DATABASE_URI"], pipes.log)
         except (OrgLoadError, OrganizationBusyError, WarehouseError) as failed:
-            pipes.log.error(str(failed))
+            pipes.log.error(str(failed))  # noqa: TRY400 (one line; Pipes sends the traceback)
             raise
         for table, metadata in written.items():
             pipes.report_asset_materialization(

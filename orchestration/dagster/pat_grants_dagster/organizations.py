@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dagster import DynamicPartitionsDefinition
 
-ORGANIZATIONS = DynamicPartitionsDefinition(name="organizations")
+ORGANIZATIONS_NAME = "organizations"
+ORGANIZATIONS = DynamicPartitionsDefinition(name=ORGANIZATIONS_NAME)
 
 
 def list_organizations() -> list[str]:

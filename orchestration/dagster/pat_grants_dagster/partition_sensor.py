@@ -13,7 +13,9 @@ the tick fails and nothing changes.
 import os
 
 from dagster import (
+    AddDynamicPartitionsRequest,
     DefaultSensorStatus,
+    DeleteDynamicPartitionsRequest,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -22,7 +24,12 @@ from dagster import (
 )
 
 from pat_grants_dagster.automation import LOAD_JOB
-from pat_grants_dagster.organizations import ORGANIZATIONS, list_organizations, partition_changes
+from pat_grants_dagster.organizations import (
+    ORGANIZATIONS,
+    ORGANIZATIONS_NAME,
+    list_organizations,
+    partition_changes,
+)
 
 # With "*", each tick costs one GitHub request per 100 installations (the App's own budget).
 SENSOR_INTERVAL_SECONDS = int(os.environ.get("PAT_GRANTS_ORGANIZATIONS_SENSOR_SECONDS", "900"))
@@ -37,18 +44,19 @@ SENSOR_INTERVAL_SECONDS = int(os.environ.get("PAT_GRANTS_ORGANIZATIONS_SENSOR_SE
 )
 def organization_partitions(context: SensorEvaluationContext) -> SensorResult | SkipReason:
     """Add the organizations the tap reads now, retire those it no longer reads."""
-    present = list(context.instance.get_dynamic_partitions(ORGANIZATIONS.name))
+    present = list(context.instance.get_dynamic_partitions(ORGANIZATIONS_NAME))
     added, retired = partition_changes(list_organizations(), present)
     if not added and not retired:
         return SkipReason(f"{len(present)} organization(s), none added or retired")
     for org in added:
-        context.log.info(f"organization {org}: new partition, first load requested")
+        context.log.info("organization %s: new partition, first load requested", org)
     for org in retired:
         context.log.info(
-            f"organization {org}: retired (the tap no longer reads it); its rows stay in the "
-            "warehouse, as of its last complete read in sync_runs"
+            "organization %s: retired (the tap no longer reads it); its rows stay in the "
+            "warehouse, as of its last complete read in sync_runs",
+            org,
         )
-    requests = []
+    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
     if added:
         requests.append(ORGANIZATIONS.build_add_request(added))
     if retired:

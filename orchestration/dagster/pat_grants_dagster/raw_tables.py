@@ -13,6 +13,7 @@ sets it; add it in the UI's launchpad), not another asset. Every load belongs to
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
@@ -74,7 +75,7 @@ def load_organization(
     context: AssetExecutionContext,
     meltano: MeltanoProject,
     pipes_subprocess_client: PipesSubprocessClient,
-) -> Iterator[MaterializeResult]:
+) -> Iterator[MaterializeResult[Any]]:
     """One organization's `meltano run` into PostgreSQL, under its own state id and lock."""
     org = context.partition_key
     full_refresh = is_full_refresh(dict(context.run.tags))
@@ -84,7 +85,7 @@ def load_organization(
         holder=f"dagster run {context.run.run_id[:8]} {org}",
         tables=tuple(RAW_TABLES),
     )
-    context.log.info(f"org {org}: {'full' if full_refresh else 'incremental'} load")
+    context.log.info("org %s: %s load", org, "full" if full_refresh else "incremental")
     invocation = pipes_subprocess_client.run(
         command=[sys.executable, "-m", "pat_grants_dagster.org_load"],
         context=context,

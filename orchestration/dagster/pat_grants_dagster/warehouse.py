@@ -107,6 +107,7 @@ def _meltano(spec: OrgLoadSpec, args: tuple[str, ...], stdin: bytes) -> MeltanoR
     )
     if result.returncode != 0:
         tail = "\n".join(str(line) for line in result.tail)
-        msg = f"preparing the warehouse: meltano {' '.join(args)} exited {result.returncode}\n{tail}"
+        command = " ".join(args)
+        msg = f"preparing the warehouse: meltano {command} exited {result.returncode}\n{tail}"
         raise WarehouseError(msg)
     return result
