@@ -50,6 +50,10 @@ step "Tests"
 .venv/bin/python -m pytest "$@"
 
 if [[ $# -eq 0 || ${DAGSTER_TESTS:-} == 1 ]]; then
-  step "Dagster tests (tests/dagster, after the rest)"
+  step "Dagster: dbt manifest, definitions validate, tests (tests/dagster, after the rest)"
+  # The code location reads transform/'s manifest at import: parse it fresh (the project may
+  # have changed since the last parse), as `dagster dev` would.
+  .tools/dagster/bin/dbt parse --quiet --project-dir transform --profiles-dir transform/profiles/postgres
+  (cd orchestration/dagster && ../../.tools/dagster/bin/dagster definitions validate -m pat_grants_dagster.definitions)
   .tools/dagster/bin/python -m pytest tests/dagster -m dagster
 fi
