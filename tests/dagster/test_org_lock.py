@@ -35,7 +35,7 @@ def spec_of(pipeline_env, org, *, wait_seconds):
 
 def test_a_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipeline_env, github):
     from pat_grants_dagster.org_load import load_organization
-    from pat_grants_dagster.org_lock import OrganizationBusyError, advisory_lock
+    from pat_grants_dagster.org_lock import LockBusyError, advisory_lock
 
     url = pipeline_env["MELTANO_DATABASE_URI"]
     spec = spec_of(pipeline_env, "org-b", wait_seconds=0)
@@ -44,7 +44,7 @@ def test_a_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pi
         advisory_lock(
             url, spec.state_id, holder="dagster run first org-b", wait_seconds=0, log=print
         ),
-        pytest.raises(OrganizationBusyError) as busy,
+        pytest.raises(LockBusyError) as busy,
     ):
         load_organization(spec, url, logging.getLogger("test"))
     assert str(busy.value).startswith(

@@ -10,8 +10,10 @@ shares. Secrets reach the plugins through the process environment only; nothing 
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 # Plugin venvs made by `meltano install`; everything else in .meltano/ stays per command.
 INSTALLED_PLUGIN_DIRS = ("extractors", "loaders", "utilities", "mappers", "orchestrators")
 TAIL_LINES = 40
+STOP_GRACE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def run_meltano(  # noqa: PLR0913 (one command: where, what, with which environm
     """`meltano --log-format=json ARGS...`; `on_line` sees each log line as it is written.
 
     Never raises on a failed command: the caller reads `returncode` and `tail`. A command still
-    running after `timeout_seconds` is killed (exit status -9).
+    running after `timeout_seconds` is stopped (a negative exit status).
     """
     installed = Path(os.environ.get("MELTANO_SYS_DIR_ROOT") or Path(project_dir, ".meltano"))
     sys_dir = Path(tempfile.mkdtemp(prefix="meltano-sys-"))
@@ -81,9 +84,10 @@ def run_meltano(  # noqa: PLR0913 (one command: where, what, with which environm
                 stderr=subprocess.PIPE,
                 text=True,
                 errors="replace",
+                start_new_session=True,  # its own process group: stopped with its plugins
             ) as process,
         ):
-            watchdog = threading.Timer(timeout_seconds, process.kill)
+            watchdog = threading.Timer(timeout_seconds, stop, args=(process,))
             watchdog.start()
             tail: collections.deque[LogLine] = collections.deque(maxlen=TAIL_LINES)
             try:
@@ -92,6 +96,9 @@ def run_meltano(  # noqa: PLR0913 (one command: where, what, with which environm
                     tail.append(line)
                     on_line(line)
                 returncode = process.wait()
+            except BaseException:  # e.g. Dagster ending the run (SIGINT): Meltano ends too
+                stop(process)
+                raise
             finally:
                 watchdog.cancel()
             output.seek(0)
@@ -99,3 +106,16 @@ def run_meltano(  # noqa: PLR0913 (one command: where, what, with which environm
         return MeltanoResult(returncode, time.monotonic() - started, printed, tuple(tail))
     finally:
         shutil.rmtree(sys_dir, ignore_errors=True)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """End Meltano and its plugins: SIGTERM to its process group, then SIGKILL.
+
+    Meltano stops its plugins on SIGTERM; SIGKILL follows after `STOP_GRACE_SECONDS`.
+    """
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_GRACE_SECONDS)
+            return

@@ -21,7 +21,7 @@ from pat_grants_dagster.ledger import connect, describe_load, this_run
 from pat_grants_dagster.meltano_log import LogLine, summarized_stream, worth_forwarding
 from pat_grants_dagster.meltano_process import run_meltano
 from pat_grants_dagster.org_load_spec import OrgLoadSpec
-from pat_grants_dagster.org_lock import OrganizationBusyError, advisory_lock
+from pat_grants_dagster.org_lock import LockBusyError, advisory_lock
 from pat_grants_dagster.warehouse import WarehouseError, ensure_ready
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def main() -> None:
         spec = OrgLoadSpec.from_extras(dict(pipes.extras))
         try:
             written = load_organization(spec, os.environ["MELTANO_DATABASE_URI"], pipes.log)
-        except (OrgLoadError, OrganizationBusyError, WarehouseError) as failed:
+        except (OrgLoadError, LockBusyError, WarehouseError) as failed:
             pipes.log.error(str(failed))  # noqa: TRY400 (one line; Pipes sends the traceback)
             raise
         for table, metadata in written.items():

@@ -33,7 +33,7 @@ where l.locktype = 'advisory' and l.granted and l.objsubid = 1
 """
 
 
-class OrganizationBusyError(RuntimeError):
+class LockBusyError(RuntimeError):
     """Another run holds this lock (an organization's load, or the warehouse's preparation)."""
 
 
@@ -78,7 +78,7 @@ def advisory_lock(  # noqa: PLR0913 (where, what, who, how long, what it is for,
                     f"{key}: already being {doing} by {who}; waited {wait_seconds:.0f} s "
                     "for its PostgreSQL advisory lock; retry when it has finished"
                 )
-                raise OrganizationBusyError(msg)
+                raise LockBusyError(msg)
             if not announced:
                 log(f"{key}: waiting for {who} to finish (advisory lock)")
                 announced = True
