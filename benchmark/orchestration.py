@@ -219,7 +219,18 @@ def render(
     return "\n".join(lines)
 
 
+SECTION = """## Orchestration: serial against parallel (Dagster)
+
+`.tools/dagster/bin/python -m benchmark --orchestration --orgs 6 --latency-ms 100` (the Dagster
+code location's venv; Meltano, its plugins and PostgreSQL as scripts/test.sh installs them):
+N organizations loaded by `orchestration/dagster`, one Dagster run each, first one at a time,
+then `--parallel` (3) at a time, as the deployment's run queue admits them. How, and why not a
+test: benchmark/orchestration.py.
+"""
+
+
 def update_readme(text: str) -> None:
+    """Rewrite the block between the markers (the section is added once, at the end)."""
     readme = README.read_text(encoding="utf-8")
     block = f"{START}\n{text}\n{END}"
     if START in readme:
@@ -227,10 +238,7 @@ def update_readme(text: str) -> None:
         _, _, tail = rest.partition(END)
         readme = f"{head}{block}{tail}"
     else:
-        readme = (
-            readme.rstrip("\n")
-            + f"\n\n## Orchestration: serial against parallel (Dagster)\n\n{block}\n"
-        )
+        readme = readme.rstrip("\n") + f"\n\n{SECTION}\n{block}\n"
     README.write_text(readme, encoding="utf-8")
 
 

@@ -132,7 +132,13 @@ def test_three_organizations_at_once_one_failing(
     want = expected_rows(github, "org-a")
     for table in RAW:
         assert written[f"github_pat_grants/{table}"]["dagster/partition_row_count"] == want[table]
+    children = written["github_pat_grants/pat_grant_repositories"]
+    assert (children["read"], children["records"]) == ("full", want["pat_grant_repositories"])
     assert written["github_pat_grants/sync_runs"]["status"] == "complete"
+    # Secrets reach the load through its environment only: never a log line or metadata.
+    everything = " ".join(str(entry) for entry in events(instance, done["org-a"].run_id))
+    assert github.private_key_pem.splitlines()[1] not in everything
+    assert pipeline_env["MELTANO_DATABASE_URI"] not in everything
 
 
 def test_the_failed_organization_again_alone_loads_from_its_own_state(
