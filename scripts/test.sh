@@ -63,7 +63,11 @@ if [[ $# -eq 0 || ${ALL_TESTS:-} == 1 ]]; then
     ".tools/$other/bin/python" -m pytest -n "$workers" -q -m "not e2e and not postgres"
   done
 
-  step "Dagster tests (tests/dagster)"
+  step "Dagster: dbt manifest, definitions validate, tests (tests/dagster)"
+  # The code location reads transform/'s manifest at import: parse it fresh (the project may
+  # have changed since the last parse), as `dagster dev` would.
+  .tools/dagster/bin/dbt parse --quiet --project-dir transform --profiles-dir transform/profiles/postgres
+  (cd orchestration/dagster && ../../.tools/dagster/bin/dagster definitions validate -m pat_grants_dagster.definitions)
   .tools/dagster/bin/python -m pytest tests/dagster -m dagster
 fi
 step "Done"

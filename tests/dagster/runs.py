@@ -1,4 +1,9 @@
-"""Run the code location's job as Dagster would: `execute_job` with the multiprocess executor."""
+"""Runs of the code location, as a run worker executes them, and what they left in the instance.
+
+`execute` runs in a worker process (conftest's `workers`): it executes one run in-process
+against the instance of DAGSTER_HOME and returns plain data; the test process then reads that
+run's events from the same instance.
+"""
 
 from __future__ import annotations
 
@@ -6,87 +11,83 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dagster import DagsterEventType, ReexecutionOptions, execute_job, reconstructable
-from pat_grants_dagster.definitions import pat_grants
-
 if TYPE_CHECKING:
-    from dagster import DagsterInstance
+    from concurrent.futures import ProcessPoolExecutor
 
 
-@dataclass
-class PipelineRun:
+@dataclass(frozen=True)
+class Outcome:
     run_id: str
     success: bool
     seconds: float
-    failed_steps: list[str]
-    succeeded_steps: list[str]
-    retried_steps: list[str]
-    failure_descriptions: list[str]
 
 
-def run_config(
-    max_concurrent: int,
+def execute(
     *,
-    only: list[str] | None = None,
-    full_refresh: list[str] | None = None,
-    dbt: bool = True,
-) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "execution": {"config": {"max_concurrent": max_concurrent}},
-        "ops": {
-            "organizations": {"config": {"only": only or [], "full_refresh": full_refresh or []}}
-        },
-    }
-    if not dbt:
-        config["ops"]["build_models"] = {"config": {"enabled": False}}
-    return config
+    partition: str | None = None,
+    asset_keys: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+) -> Outcome:
+    """One run: an organization's load (`partition`), or the dbt assets named in `asset_keys`."""
+    from dagster import AssetKey, DagsterInstance
+    from pat_grants_dagster.definitions import defs
 
-
-def run_pipeline(
-    instance: DagsterInstance,
-    max_concurrent: int,
-    *,
-    only: list[str] | None = None,
-    full_refresh: list[str] | None = None,
-    dbt: bool = True,
-    reexecute_failed_of: str | None = None,
-) -> PipelineRun:
-    options = (
-        ReexecutionOptions.from_failure(reexecute_failed_of, instance)
-        if reexecute_failed_of
-        else None
-    )
     started = time.monotonic()
-    with execute_job(
-        reconstructable(pat_grants),
-        instance=instance,
-        run_config=None
-        if options
-        else run_config(max_concurrent, only=only, full_refresh=full_refresh, dbt=dbt),
-        reexecution_options=options,
-        raise_on_error=False,
-    ) as result:
-        seconds = time.monotonic() - started
-        events = result.all_events
-        return PipelineRun(
-            run_id=result.run_id,
-            success=result.success,
-            seconds=seconds,
-            failed_steps=_steps(events, DagsterEventType.STEP_FAILURE),
-            succeeded_steps=_steps(events, DagsterEventType.STEP_SUCCESS),
-            retried_steps=_steps(events, DagsterEventType.STEP_UP_FOR_RETRY),
-            failure_descriptions=[_described(e) for e in events if e.is_step_failure],
-        )
+    with DagsterInstance.get() as instance:
+        if partition is not None:
+            job = defs.resolve_job_def("load_organizations")
+            result = job.execute_in_process(
+                partition_key=partition, instance=instance, tags=tags, raise_on_error=False
+            )
+        else:
+            job = defs.resolve_implicit_global_asset_job_def()
+            result = job.execute_in_process(
+                asset_selection=[AssetKey.from_user_string(key) for key in asset_keys or []],
+                instance=instance,
+                tags=tags,
+                raise_on_error=False,
+            )
+    return Outcome(result.run_id, result.success, time.monotonic() - started)
 
 
-def _described(event: Any) -> str:
-    """The failure's one line, then the log lines it carried."""
-    failure = event.step_failure_data.user_failure_data
-    if failure is None:
-        return str(event.step_failure_data.error)
-    log = failure.metadata.get("log (last lines)")
-    return f"{failure.description}\n{log.value if log else ''}"
+def load_at_once(
+    workers: ProcessPoolExecutor, partitions: dict[str, dict[str, str]]
+) -> dict[str, Outcome]:
+    """Load these organizations, each in a run of its own, all started at once."""
+    futures = {
+        org: workers.submit(execute, partition=org, tags=tags) for org, tags in partitions.items()
+    }
+    return {org: future.result(timeout=600) for org, future in futures.items()}
 
 
-def _steps(events: list[Any], kind: DagsterEventType) -> list[str]:
-    return sorted(e.step_key for e in events if e.event_type == kind)
+def events(instance: Any, run_id: str, kind: str | None = None) -> list[Any]:
+    """A run's event log entries, of one `DagsterEventType` name if given."""
+    entries = instance.all_logs(run_id)
+    if kind is None:
+        return entries
+    return [e for e in entries if e.dagster_event and e.dagster_event.event_type_value == kind]
+
+
+def messages(instance: Any, run_id: str) -> list[str]:
+    """The log lines a run's steps wrote (Pipes log lines included)."""
+    return [e.user_message for e in instance.all_logs(run_id) if e.dagster_event is None]
+
+
+def materializations(instance: Any, run_id: str) -> dict[str, dict[str, Any]]:
+    """{asset key: metadata values} of each materialization of a run."""
+    found = {}
+    for entry in events(instance, run_id, "ASSET_MATERIALIZATION"):
+        materialized = entry.dagster_event.event_specific_data.materialization
+        found[materialized.asset_key.to_user_string()] = {
+            key: value.value for key, value in materialized.metadata.items()
+        }
+    return found
+
+
+def check_results(instance: Any, run_id: str) -> dict[tuple[str, str], bool]:
+    """{(asset key, check name): passed} of a run's asset checks."""
+    found = {}
+    for entry in events(instance, run_id, "ASSET_CHECK_EVALUATION"):
+        evaluation = entry.dagster_event.event_specific_data
+        found[evaluation.asset_key.to_user_string(), evaluation.check_name] = evaluation.passed
+    return found

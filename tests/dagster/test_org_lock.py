@@ -1,87 +1,82 @@
-"""Two loads of one organization at once: the second waits for the first, or fails clearly."""
+"""One load of an organization at a time: a second one waits for the first, or fails clearly."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 import pytest
 
-from tests.dagster.expected import requests_of
+from tests.dagster.conftest import REPO
 
 pytestmark = pytest.mark.dagster
 
 
-def _project(pipeline_env, wait_seconds):
-    from pat_grants_dagster.meltano import MeltanoProject
+def spec_of(pipeline_env, org, *, wait_seconds):
+    from pat_grants_dagster.dbt_project import raw_tables
+    from pat_grants_dagster.org_load_spec import OrgLoadSpec
 
-    from tests.dagster.conftest import REPO
-
-    return MeltanoProject(
+    return OrgLoadSpec(
+        org=org,
+        full_refresh=False,
+        holder=f"second {org}",
         project_dir=str(REPO),
         meltano_bin=pipeline_env["MELTANO_BIN"],
-        database_url=pipeline_env["MELTANO_DATABASE_URI"],
+        environment="dev",
+        extractor="tap-github-pat-grants",
+        loader="target-postgres",
+        loader_schema=pipeline_env["TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA"],
+        tables=tuple(raw_tables()),
         lock_wait_seconds=wait_seconds,
+        timeout_seconds=600,
     )
 
 
-def test_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipeline_env):
-    from pat_grants_dagster.loading import load_organization_alone
-    from pat_grants_dagster.org_lock import OrganizationBusyError, organization_lock
+def test_a_second_load_of_an_org_fails_clearly_while_the_first_holds_its_lock(pipeline_env, github):
+    from pat_grants_dagster.org_load import load_organization
+    from pat_grants_dagster.org_lock import LockBusyError, advisory_lock
 
-    meltano = _project(pipeline_env, wait_seconds=0)
-    state_id = meltano.state_id("org-b")
+    url = pipeline_env["MELTANO_DATABASE_URI"]
+    spec = spec_of(pipeline_env, "org-b", wait_seconds=0)
+    github.reset_log()
     with (
-        organization_lock(
-            meltano.database_url,
-            state_id,
-            holder="dagster run first org-b",
-            wait_seconds=0,
-            log=print,
+        advisory_lock(
+            url, spec.state_id, holder="dagster run first org-b", wait_seconds=0, log=print
         ),
-        pytest.raises(OrganizationBusyError) as busy,
+        pytest.raises(LockBusyError) as busy,
     ):
-        load_organization_alone(meltano, _task("org-b", "{}"), holder="second", log=print)
+        load_organization(spec, url, logging.getLogger("test"))
     assert str(busy.value).startswith(
-        f"{state_id}: already being loaded by dagster run first org-b (since "
+        f"{spec.state_id}: already being loaded by dagster run first org-b (since "
     )
+    assert [r for r in github.requests_log if r.org == "org-b"] == []  # it never began
     # Released with the block: the org can be locked again at once.
-    with organization_lock(meltano.database_url, state_id, holder="x", wait_seconds=0, log=print):
+    with advisory_lock(url, spec.state_id, holder="x", wait_seconds=0, log=print):
         pass
 
 
-def test_two_loads_of_an_org_started_at_once_run_one_after_the_other(pipeline_env, github):
-    from pat_grants_dagster.loading import load_organization_alone
-    from pat_grants_dagster.warehouse import catalog_json
+def test_a_second_load_waits_for_the_first_then_takes_the_lock(pipeline_env):
+    from pat_grants_dagster.org_lock import advisory_lock
 
-    meltano = _project(pipeline_env, wait_seconds=300)
-    catalog = catalog_json()
-    results, waits = {}, []
+    url = pipeline_env["MELTANO_DATABASE_URI"]
+    key = "dev:tap-github-pat-grants-to-target-postgres:org-x"
+    holding, waits = threading.Event(), []
 
-    def load(name):
-        results[name] = load_organization_alone(
-            meltano, _task("org-f", catalog), holder=name, log=waits.append
-        )
+    def first():
+        with advisory_lock(url, key, holder="dagster run first org-x", wait_seconds=0, log=print):
+            holding.set()
+            time.sleep(1.5)
 
-    github.reset_log()
-    threads = [threading.Thread(target=load, args=(name,)) for name in ("one", "two")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert holding.wait(timeout=30)
+    started = time.monotonic()
+    with advisory_lock(url, key, holder="second", wait_seconds=60, log=waits.append):
+        waited = time.monotonic() - started
+    thread.join(timeout=30)
 
-    assert [results[name].returncode for name in ("one", "two")] == [0, 0]
-    assert any("waiting for" in line for line in waits)
-    # Two whole reads, the second begun after the first ended: never interleaved.
-    seen = requests_of(github, "org-f")
-    lookups = [i for i, r in enumerate(seen) if r.path == "/orgs/org-f/installation"]
-    assert len(lookups) == 2
-    first, second = seen[: lookups[1]], seen[lookups[1] :]
-    assert sorted(_asked(first)) == sorted(_asked(second))
-
-
-def _task(org, catalog):
-    return {"org": org, "full_refresh": True, "catalog": catalog}
-
-
-def _asked(requests):
-    return [(r.method, r.path, sorted(r.query.items())) for r in requests]
+    assert waited >= 1.0  # it waited for the first to finish
+    (said,) = waits
+    assert said.startswith(f"{key}: waiting for dagster run first org-x (since ")
+    assert said.endswith("to finish (advisory lock)")

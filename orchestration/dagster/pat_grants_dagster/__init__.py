@@ -1,5 +1,1 @@
-"""Dagster code location: each GitHub organization loaded by its own `meltano run`, then dbt."""
-
-from pat_grants_dagster.organizations import list_organizations
-
-__all__ = ["list_organizations"]
+"""Dagster code location: the tap's tables as assets, one partition per organization, then dbt."""

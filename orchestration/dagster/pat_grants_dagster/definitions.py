@@ -2,70 +2,41 @@
 
 Settings come from the environment, secrets included (never from Dagster config, which the UI
 shows and the run storage keeps): the tap's `TAP_GITHUB_PAT_GRANTS_*`, the loader's `PG*` and
-`TARGET_POSTGRES_*`, and `MELTANO_DATABASE_URI` (Meltano's system database on PostgreSQL).
+`TARGET_POSTGRES_*`, dbt's `DBT_SOURCE_SCHEMA` / `DBT_TARGET_SCHEMA`, and `MELTANO_DATABASE_URI`
+(Meltano's system database on PostgreSQL: state and locks).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-from dagster import (
-    Definitions,
-    EnvVar,
-    ExecutorDefinition,
-    ScheduleDefinition,
-    job,
-    multiprocess_executor,
-)
+from dagster import Definitions, EnvVar, PipesSubprocessClient
+from dagster_dbt import DbtCliResource
 
-from pat_grants_dagster.jobs import default_run_config, pipeline
-from pat_grants_dagster.meltano import MeltanoProject
-
-# orchestration/dagster/pat_grants_dagster/ -> the repository (the Meltano project) by default.
-REPOSITORY = Path(__file__).resolve().parents[3]
+from pat_grants_dagster.automation import LOAD_JOB, daily, dbt_after_loads, weekly_full_refresh
+from pat_grants_dagster.dbt_assets import github_pat_grants_dbt
+from pat_grants_dagster.dbt_project import DBT_PROJECT, REPOSITORY, dbt_executable
+from pat_grants_dagster.meltano_project import MeltanoProject
+from pat_grants_dagster.partition_sensor import organization_partitions
+from pat_grants_dagster.raw_tables import load_organization
 
 meltano = MeltanoProject(
-    project_dir=os.environ.get("PAT_GRANTS_PROJECT_DIR", str(REPOSITORY)),
+    project_dir=str(REPOSITORY),
     meltano_bin=os.environ.get("MELTANO_BIN", "meltano"),
     database_url=EnvVar("MELTANO_DATABASE_URI"),
     environment=os.environ.get("MELTANO_ENVIRONMENT", "dev"),
-    dbt_utility=os.environ.get("PAT_GRANTS_DBT_UTILITY", "dbt-postgres"),
+    loader_schema=os.environ.get("TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA", "github_pat_grants"),
     lock_wait_seconds=float(os.environ.get("PAT_GRANTS_LOCK_WAIT_SECONDS", "300")),
 )
 
-
-def _executor() -> ExecutorDefinition:
-    """One process per organization's step here; one pod per step on Kubernetes."""
-    if os.environ.get("PAT_GRANTS_EXECUTOR") == "k8s":
-        from dagster_k8s import k8s_job_executor  # noqa: PLC0415 (only in the k8s image)
-
-        return k8s_job_executor  # type: ignore[no-any-return]  # untyped without the extra
-    return multiprocess_executor
-
-
-@job(
-    executor_def=_executor(),
-    resource_defs={"meltano": meltano},
-    config=default_run_config(),
-    tags={"pipeline": "tap-github-pat-grants"},
+defs = Definitions(
+    assets=[load_organization, github_pat_grants_dbt],
+    jobs=[LOAD_JOB],
+    schedules=[daily, weekly_full_refresh],
+    sensors=[organization_partitions, dbt_after_loads],
+    resources={
+        "meltano": meltano,
+        "pipes_subprocess_client": PipesSubprocessClient(),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+    },
 )
-def pat_grants() -> None:
-    """Every organization into PostgreSQL, each by its own `meltano run`, then dbt."""
-    pipeline()
-
-
-daily = ScheduleDefinition(
-    name="pat_grants_daily", job=pat_grants, cron_schedule="0 3 * * 1-6", execution_timezone="UTC"
-)
-# Once a week every organization is read whole: what incremental runs cannot see (revocations,
-# idle grants' changes) reaches the per-org current-state models.
-weekly_full_refresh = ScheduleDefinition(
-    name="pat_grants_weekly_full_refresh",
-    job=pat_grants,
-    cron_schedule="0 3 * * 0",
-    execution_timezone="UTC",
-    run_config={"ops": {"organizations": {"config": {"full_refresh": ["*"]}}}},
-)
-
-defs = Definitions(jobs=[pat_grants], schedules=[daily, weekly_full_refresh])

@@ -1,42 +1,113 @@
-"""Before any organization loads: migrate Meltano's system database and create the tables.
+"""Before an organization's first load: Meltano's system database migrated, the tables created.
 
-Parallel first runs would otherwise race twice: several `meltano` processes migrating one empty
+Parallel first loads would otherwise race twice: several `meltano` processes migrating one empty
 system database, and several loaders creating one table (`CREATE TABLE` is not idempotent across
-sessions). One loader fed only the tap's SCHEMA messages does both, once, in a few seconds and
-without a request to GitHub; it changes nothing when the tables already exist.
+sessions). So each load first checks, under one advisory lock for the whole warehouse, that both
+are there; if not, one loader fed only the tap's SCHEMA messages does both, once, in a few
+seconds and without a request to GitHub. Once ready, a load pays two small queries.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from pat_grants_dagster.ledger import connect
+from pat_grants_dagster.meltano_process import MeltanoResult, run_meltano
+from pat_grants_dagster.org_lock import advisory_lock, libpq_url
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pat_grants_dagster.meltano_log import LogLine
+    from pat_grants_dagster.org_load_spec import OrgLoadSpec
+
+WAREHOUSE_LOCK = "pat-grants-dagster:warehouse"
 
 
-def catalog() -> dict[str, Any]:
-    """The tap's catalog, as `--discover` prints it (discovery makes no request to GitHub)."""
-    from tap_github_pat_grants.tap import TapGitHubPatGrants  # noqa: PLC0415 (see organizations)
-
-    # Discovery needs no credentials; these values only satisfy the config schema.
-    tap = TapGitHubPatGrants(
-        config={"organizations": ["-"], "auth_token": "-"}, validate_config=False
-    )
-    return dict(tap.catalog_dict)
+class WarehouseError(RuntimeError):
+    """The warehouse could not be prepared."""
 
 
-def catalog_json() -> str:
-    """The catalog as the file Meltano's `catalog` extra points at."""
-    return json.dumps(catalog())
+def ensure_ready(spec: OrgLoadSpec, database_url: str, log: Callable[[str], None]) -> None:
+    """Migrate the system database and create the tables unless both are there already."""
+    with advisory_lock(
+        database_url,
+        WAREHOUSE_LOCK,
+        holder=spec.holder,
+        wait_seconds=spec.lock_wait_seconds,
+        log=log,
+        doing="prepared",
+    ):
+        missing = missing_tables(spec.loader_schema, spec.tables)
+        if system_database_ready(database_url) and not missing:
+            return
+        log(f"preparing the warehouse (tables missing: {', '.join(missing) or 'none'})")
+        discovered = _meltano(spec, ("invoke", "--dump=catalog", spec.extractor), b"")
+        created = _meltano(spec, ("invoke", spec.loader), schema_messages(discovered.stdout))
+        log(f"warehouse ready ({discovered.seconds + created.seconds:.1f} s)")
+        still = missing_tables(spec.loader_schema, spec.tables)
+        if still:
+            # A dbt source without a stream of the tap: its asset is never filled.
+            log(f"the tap has no stream for {', '.join(still)} (a dbt source without one)")
 
 
-def schema_messages() -> bytes:
-    """One Singer SCHEMA message per stream of the tap, as its discovery describes them."""
-    lines = []
-    for stream in catalog()["streams"]:
-        message = {
-            "type": "SCHEMA",
-            "stream": stream["tap_stream_id"],
-            "schema": stream["schema"],
-            "key_properties": stream.get("key_properties", []),
-        }
-        lines.append(json.dumps(message))
+def system_database_ready(database_url: str) -> bool:
+    """Meltano has migrated its system database (its alembic_version table exists)."""
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as connection:
+        found = connection.execute("select to_regclass('alembic_version')").fetchone()
+    return bool(found and found[0])
+
+
+def missing_tables(schema: str, tables: tuple[str, ...]) -> list[str]:
+    """The tables the loader has not created yet in its schema."""
+    with connect() as connection:
+        found = connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = %s and table_name = any(%s)",
+            (schema, list(tables)),
+        ).fetchall()
+    present = {row[0] for row in found}
+    return [table for table in tables if table not in present]
+
+
+def schema_messages(catalog: bytes) -> bytes:
+    """One Singer SCHEMA message per stream of the tap's catalog."""
+    streams: list[dict[str, Any]] = json.loads(catalog)["streams"]
+    lines = [
+        json.dumps(
+            {
+                "type": "SCHEMA",
+                "stream": stream["tap_stream_id"],
+                "schema": stream["schema"],
+                "key_properties": stream.get("key_properties", []),
+            }
+        )
+        for stream in streams
+    ]
     return ("\n".join(lines) + "\n").encode()
+
+
+def _meltano(spec: OrgLoadSpec, args: tuple[str, ...], stdin: bytes) -> MeltanoResult:
+    """One preparation command; a failure stops the load with Meltano's last lines."""
+
+    def ignore(_: LogLine) -> None:
+        return None
+
+    result = run_meltano(
+        spec.project_dir,
+        spec.meltano_bin,
+        args,
+        env=spec.meltano_env(),
+        on_line=ignore,
+        timeout_seconds=spec.timeout_seconds,
+        stdin=stdin,
+    )
+    if result.returncode != 0:
+        tail = "\n".join(str(line) for line in result.tail)
+        command = " ".join(args)
+        msg = f"preparing the warehouse: meltano {command} exited {result.returncode}\n{tail}"
+        raise WarehouseError(msg)
+    return result

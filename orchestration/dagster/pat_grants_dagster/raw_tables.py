@@ -1,0 +1,97 @@
+"""The tap's tables as assets: one per table, one partition per organization.
+
+Materializing a partition is that organization's own `meltano run`, started through Dagster
+Pipes (`org_load.py`): one run writes every selected table of one organization, so the tables
+are one multi-asset that cannot be split; a table whose stream is not selected is skipped,
+not failed. A full refresh is the run tag `pat_grants/full_refresh=true` (the weekly schedule
+sets it; add it in the UI's launchpad), not another asset. Every load belongs to the pool
+`github_org_loads`, whose limit is how many organizations load at once across all runs.
+"""
+
+# No `from __future__ import annotations`: Dagster reads these annotations at run time.
+
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Backoff,
+    Jitter,
+    MaterializeResult,
+    PipesSubprocessClient,
+    RetryPolicy,
+    multi_asset,
+)
+
+from pat_grants_dagster.dbt_project import RAW_SOURCE, raw_tables
+from pat_grants_dagster.meltano_project import MeltanoProject
+from pat_grants_dagster.organizations import ORGANIZATIONS
+
+FULL_REFRESH_TAG = "pat_grants/full_refresh"
+LOAD_POOL = "github_org_loads"
+RAW_TABLES = raw_tables()
+# Read at import, so every process that runs a load has the same policy. A retry is a new
+# `meltano run` that resumes from the org's own state.
+ORG_RETRY_POLICY = RetryPolicy(
+    max_retries=int(os.environ.get("PAT_GRANTS_ORG_RETRIES", "2")),
+    delay=float(os.environ.get("PAT_GRANTS_ORG_RETRY_DELAY_SECONDS", "60")),
+    backoff=Backoff.EXPONENTIAL,
+    jitter=Jitter.PLUS_MINUS,
+)
+
+
+def raw_key(table: str) -> AssetKey:
+    """`github_pat_grants/<table>`, as dagster-dbt keys the dbt source of that table."""
+    return AssetKey([RAW_SOURCE, table])
+
+
+def is_full_refresh(tags: dict[str, str]) -> bool:
+    """Whether a run's tags ask for a full read (`pat_grants/full_refresh=true`)."""
+    return tags.get(FULL_REFRESH_TAG, "").strip().lower() in {"true", "1", "yes"}
+
+
+@multi_asset(
+    name="load_organization",
+    specs=[
+        AssetSpec(
+            raw_key(table),
+            description=description or f"The tap's `{table}` table.",
+            group_name=RAW_SOURCE,
+            kinds={"meltano", "postgres"},
+            skippable=True,  # a stream not selected writes nothing, and fails nothing
+        )
+        for table, description in RAW_TABLES.items()
+    ],
+    partitions_def=ORGANIZATIONS,
+    can_subset=False,
+    retry_policy=ORG_RETRY_POLICY,
+    pool=LOAD_POOL,
+)
+def load_organization(
+    context: AssetExecutionContext,
+    meltano: MeltanoProject,
+    pipes_subprocess_client: PipesSubprocessClient,
+) -> Iterator[MaterializeResult[Any]]:
+    """One organization's `meltano run` into PostgreSQL, under its own state id and lock."""
+    org = context.partition_key
+    full_refresh = is_full_refresh(dict(context.run.tags))
+    spec = meltano.org_load(
+        org,
+        full_refresh=full_refresh,
+        holder=f"dagster run {context.run.run_id[:8]} {org}",
+        tables=tuple(RAW_TABLES),
+    )
+    context.log.info("org %s: %s load", org, "full" if full_refresh else "incremental")
+    invocation = pipes_subprocess_client.run(
+        command=[sys.executable, "-m", "pat_grants_dagster.org_load"],
+        context=context,
+        extras=spec.to_extras(),
+        env=meltano.secret_env(),
+    )
+    for result in invocation.get_results():
+        if isinstance(result, MaterializeResult):
+            yield result
