@@ -42,8 +42,6 @@ class ListQuery:
 class Endpoint:
     """How one list endpoint is read (see the module docstring)."""
 
-    # The name of the stream's columns in `sync_runs` (`grants` -> `grants_read`, ...).
-    ledger_name: str
     # The org permission the endpoint needs (None: none).
     permission: Permission | None = None
     # The property that tells rows apart within a list (paging and verification check it).

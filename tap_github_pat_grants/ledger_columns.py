@@ -1,8 +1,9 @@
 """The `sync_runs` columns each stream has: how it was read in an org, and what that cost.
 
-Made from each stream's declaration (`Endpoint.ledger_name`), so a new stream gets its columns
-with no schema edit: `<name>_read`, `_records`, `_requests`, `_verification_added` for a whole
-list, and `_pages_announced`, `_pages_read`, `_pages_grown`, `_pages_shrunk`.
+Made from the list of streams, so a new stream gets its columns with no schema edit, named by
+the stream without `pat_` (`pat_grants` -> `grants_read`): `_read`, `_records`, `_requests`,
+`_verification_added` for a whole list, and `_pages_announced`, `_pages_read`, `_pages_grown`,
+`_pages_shrunk`.
 """
 
 from __future__ import annotations

@@ -48,7 +48,6 @@ class PatGrantsStream(GitHubOrgStream):
     is_sorted = False  # GitHub sorts by creation only: a bookmark is final per finished org
     schema = StreamSchema(SCHEMAS)
     endpoint = Endpoint(
-        "grants",
         PERSONAL_ACCESS_TOKENS,
         timestamp_fields=("access_granted_at", *TOKEN_TIMESTAMPS),
         child_context_key="pat_id",
@@ -67,7 +66,6 @@ class PatRequestsStream(GitHubOrgStream):
     replication_key = None  # a request disappears once reviewed: FULL_TABLE + ACTIVATE_VERSION
     schema = StreamSchema(SCHEMAS)
     endpoint = Endpoint(
-        "requests",
         PERSONAL_ACCESS_TOKEN_REQUESTS,
         timestamp_fields=("created_at", *TOKEN_TIMESTAMPS),
         child_context_key="pat_request_id",
@@ -86,7 +84,6 @@ class CredentialAuthorizationsStream(GitHubOrgStream):
     selected_by_default = False  # needs "Administration: read", which the App may not have
     schema = StreamSchema(SCHEMAS)
     endpoint = Endpoint(
-        "credential_authorizations",
         ADMINISTRATION,
         id_field="credential_id",
         timestamp_fields=(
@@ -110,7 +107,6 @@ class PatAuditEventsStream(GitHubOrgStream):
     selected_by_default = False  # needs "Administration: read" and Enterprise Cloud
     schema = StreamSchema(SCHEMAS)
     endpoint = Endpoint(
-        "audit_events",
         ADMINISTRATION,
         id_field="_document_id",
         whole_list=False,
@@ -133,7 +129,6 @@ class OrgMembersStream(GitHubOrgStream):
     selected_by_default = False  # needs "Members: read", which the App may not have
     schema = StreamSchema(SCHEMAS)
     endpoint = Endpoint(
-        "members",
         MEMBERS,
         queries=(
             ListQuery((("role", "admin"),), (("role", "admin"),)),
@@ -169,7 +164,6 @@ class PatGrantRepositoriesStream(RepositoriesOfParent):
     parent_stream_type = PatGrantsStream
     parent_id_field = "pat_id"
     endpoint = Endpoint(
-        "grant_repositories",
         PERSONAL_ACCESS_TOKENS,
         timestamp_fields=REPOSITORY_TIMESTAMPS,
         added_properties=("org", "pat_id", "repository_id"),
@@ -185,7 +179,6 @@ class PatRequestRepositoriesStream(RepositoriesOfParent):
     parent_stream_type = PatRequestsStream
     parent_id_field = "pat_request_id"
     endpoint = Endpoint(
-        "request_repositories",
         PERSONAL_ACCESS_TOKEN_REQUESTS,
         timestamp_fields=REPOSITORY_TIMESTAMPS,
         added_properties=("org", "pat_request_id", "repository_id"),

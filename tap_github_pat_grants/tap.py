@@ -131,10 +131,9 @@ class TapGitHubPatGrants(Tap):
 def _ledger_columns(stream: type[GitHubOrgStream]) -> LedgerColumns:
     """A list stream's `sync_runs` columns, from its declaration."""
     top = stream.parent_stream_type is None
+    name: str = stream.name  # type: ignore[misc]  # the SDK types `name` per instance
     return LedgerColumns(
-        stream.name,  # type: ignore[misc]  # the SDK types `name` per instance
-        stream.endpoint.ledger_name,
-        whole_list=top and stream.endpoint.whole_list,
+        name, name.removeprefix("pat_"), whole_list=top and stream.endpoint.whole_list
     )
 
 

@@ -73,9 +73,9 @@ def test_each_stream_reads_exactly_what_github_lists(github, app_config):
     assert all(r.query["order"] == ["asc"] for r in _requests(github, "/audit-log"))
     assert all(r.query["include"] == ["web"] for r in _requests(github, "/audit-log"))
     row = _sync_runs(run)["acme"]
-    assert row["members_read"] == "full"
-    assert row["members_records"] == len(governance.members)
-    assert row["members_requests"] == 2
+    assert row["org_members_read"] == "full"
+    assert row["org_members_records"] == len(governance.members)
+    assert row["org_members_requests"] == 2
     assert row["credential_authorizations_read"] == "full"
     assert row["audit_events_read"] == "incremental"
     assert row["audit_events_records"] == len(expected_events)
