@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from tap_github_pat_grants.settings import SETTINGS
+from tap_github_pat_grants.tap import STREAM_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB_FILE = ROOT / "hub" / "tap-github-pat-grants.yml"
@@ -130,6 +131,9 @@ def test_the_hub_file_installs_and_answers_without_config(tmp_path):
     assert "| Setting" in invoke("--about", "--format=markdown")
     catalog = json.loads(invoke("--discover"))
     assert {entry["tap_stream_id"] for entry in catalog["streams"]} == {
+        s.name for s in STREAM_TYPES
+    }
+    assert {entry["tap_stream_id"] for entry in catalog["streams"]} >= {
         "pat_grants",
         "pat_grant_repositories",
         "pat_requests",
