@@ -21,6 +21,7 @@ from tap_github_pat_grants.read_progress import (
     dump_complete,
     dump_progress,
     load_progress,
+    mark_problem,
     read_mark,
 )
 
@@ -156,18 +157,21 @@ def begin(  # noqa: PLR0913 (what a read is made of)
 
 def _resumable(state: State, names: tuple[str, str]) -> tuple[ReadMark | None, ListProgress | None]:
     """The unfinished read `state` marks, if any and readable."""
-    mark = read_mark(state)
-    if mark is None or mark.complete:
-        return mark, None
-    try:
-        return mark, load_progress(state)
-    except (ValueError, TypeError, KeyError) as broken:
+    mark, problem = read_mark(state), None
+    if FULL_READ in state and mark is None:
+        problem = mark_problem(state[FULL_READ])
+    elif mark is not None and not mark.complete:
+        try:
+            return mark, load_progress(state)
+        except (ValueError, TypeError) as broken:
+            problem = str(broken)
+    if problem is not None:
         logger.warning(
             "%s org %s: the full read's progress in STATE cannot be read (%s); it starts over",
             *names,
-            broken,
+            problem,
         )
-        return mark, None
+    return mark, None
 
 
 def _seed_bookmark(state: State, key: str, carried: object) -> None:

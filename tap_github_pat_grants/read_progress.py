@@ -10,6 +10,7 @@ started with that STATE continues it instead of starting over:
       "query": 0,               # which of the endpoint's lists (org_members reads two)
       "pass": 1,                # 1: the first pass (newest first), 2: the verification pass
       "page": 4,                # the page in flight: a rerun reads it again
+      "pages": 10,              # the pages GitHub announced for the list (when it said)
       "rows": 352,              # records emitted so far (for the lines a person reads)
       "done": "z1:eJz...",      # the ids emitted, with their children (`SeenIds.dump`)
       "done_other": [],         # ids that do not pack (rare; left out when empty)
@@ -90,33 +91,46 @@ class ListProgress:
 
 
 def read_mark(state: MutableMapping[str, t.Any]) -> ReadMark | None:
-    """The partition's mark (None: none, or not one this tap wrote)."""
+    """The partition's mark (None: none, or one that cannot be read: `mark_problem`)."""
     mark = state.get(FULL_READ)
-    if not isinstance(mark, dict) or not isinstance(mark.get("started_at"), str):
+    if mark is None or mark_problem(mark) is not None:
         return None
+    return ReadMark(mark["started_at"], mark.get("version"), mark.get("complete") is True)
+
+
+def mark_problem(mark: object) -> str | None:
+    """Why a `full_read` mark cannot be read, short of its ids (None: it can)."""
+    if not isinstance(mark, dict):
+        return "it is not an object"
     version = mark.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        return None
-    return ReadMark(mark["started_at"], version, mark.get("complete") is True)
+    counts: list[t.Any] = [mark.get(key) for key in ("query", "page", "rows")]
+    unfinished = mark.get("complete") is not True
+    counted = all(type(count) is int and count >= 0 for count in counts) and counts[1] >= 1
+    checks = [
+        (isinstance(mark.get("started_at"), str), "it has no started_at"),
+        (type(version) in {int, type(None)}, "its version is not a number"),
+        (not unfinished or counted, "its query, page or rows are not counts"),
+        (not unfinished or mark.get("pass") in {1, 2}, "its pass is neither 1 nor 2"),
+        (not unfinished or isinstance(mark.get("done"), str), "it holds no ids"),
+    ]
+    return next((problem for fine, problem in checks if not fine), None)
 
 
 def load_progress(state: MutableMapping[str, t.Any]) -> ListProgress:
-    """The list read an unfinished mark records; ValueError when it cannot be read."""
+    """The list read an unfinished, readable mark records; ValueError if its ids cannot be."""
     mark = state[FULL_READ]
-    query, page, rows = mark.get("query"), mark.get("page"), mark.get("rows", 0)
-    if not all(isinstance(n, int) and n >= 0 for n in (query, page, rows)) or page < 1:
-        msg = "its query, page or rows are not counts"
-        raise ValueError(msg)
-    if mark.get("pass") not in {1, 2}:
-        msg = "its pass is neither 1 nor 2"
-        raise ValueError(msg)
     first_pass = mark["pass"] == 1
-    done = SeenIds.load(str(mark.get("done")), mark.get("done_other", ()), sealed=not first_pass)
+    done = SeenIds.load(mark["done"], mark.get("done_other", ()), sealed=not first_pass)
     end = mark.get("end")
     if end is not None:
         reason, pages_held, path = end
         end = UnconfirmedEnd(str(reason), int(pages_held), str(path))
-    return ListProgress(query, first_pass, page, done, end, resumed=True, rows=rows)
+    announced = mark.get("pages")
+    announced = announced if type(announced) is int else None
+    query, page, rows = mark["query"], mark["page"], mark["rows"]
+    return ListProgress(
+        query, first_pass, page, done, end, resumed=True, announced=announced, rows=rows
+    )
 
 
 def dump_progress(progress: ListProgress, mark: ReadMark, bookmark: object) -> dict[str, t.Any]:
@@ -131,6 +145,8 @@ def dump_progress(progress: ListProgress, mark: ReadMark, bookmark: object) -> d
         "rows": progress.rows,
         "done": done,
     }
+    if progress.announced is not None:
+        dumped["pages"] = progress.announced
     if others:
         dumped["done_other"] = others
     if progress.end is not None:
