@@ -22,7 +22,13 @@ import pytest
 from tap_github_pat_grants import http_policy
 from tap_github_pat_grants.errors import GitHubFatalError
 from tap_github_pat_grants.tap import TapGitHubPatGrants
-from tests.fake_github import generate_org, make_grant, parse_instant
+from tests.fake_github import (
+    GOVERNANCE_PERMISSIONS,
+    GovernanceOptions,
+    generate_org,
+    make_grant,
+    parse_instant,
+)
 from tests.fake_github.mutations import revoke_grant
 from tests.helpers import catalog, is_verification
 from tests.tap_runner import TapRun, parse_lines, run_tap
@@ -410,3 +416,26 @@ def test_state_is_written_while_a_long_org_read_goes_on(github, app_config):
     assert where == sorted(where)
     assert max(len(json.dumps(m)) for m in marks) < 2_500, "1,000 ids take little room"
     assert mark(run) is None
+
+
+def test_a_stream_of_two_lists_continues_in_the_list_it_stopped_in(github, app_config):
+    org = generate_org("acme", 150, seed=33, governance=GovernanceOptions(other_members=400))
+    github.add_org(org, permissions={**org.permissions, **GOVERNANCE_PERMISSIONS})
+    members = catalog("org_members", "sync_runs")
+    github.faults.server_error(r"/members$", nth=3, times=None)  # the members' page 2
+
+    first = run_tap(app_config(), catalog=members, tap_class=NoSleepTap)
+    github.faults.clear()
+    github.reset_log()
+    second = run_tap(app_config(), catalog=members, state=copy.deepcopy(first.last_state))
+
+    stopped = mark(first, stream="org_members")
+    assert (stopped["query"], stopped["pass"], stopped["page"]) == (1, 1, 1)
+    assert re.search(
+        RESUMES.format(stream="org_members", org="acme", pass_="first"), str(first.error)
+    )
+    asked = [r.query.get("role") for r in github.requests_log if r.path.endswith("/members")]
+    assert ["admin"] not in asked, "the owners' list was read in the first run"
+    both = [(r["login"], r["role"]) for run in (first, second) for r in run.records("org_members")]
+    assert sorted(both) == sorted((m.login, m.role) for m in org.governance.members)
+    assert_versioned_once(first, second, streams=("org_members",))
