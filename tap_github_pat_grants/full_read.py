@@ -110,6 +110,13 @@ class FullRead:
         rows, where = self.progress.rows, self.progress.where()
         return type(error)(stopped_read_line(str(error), self._stream, self._org, rows, where))
 
+    def start_over(self) -> None:
+        """The read cannot be continued: the next run starts it from the beginning."""
+        self._state.pop(FULL_READ, None)
+        self._before.pop(FULL_READ, None)
+        self.progress = None
+        self._write_state()
+
     def finish(self) -> None:
         """The org's read ended complete: a versioned one waits for the other orgs' (if any)."""
         if self.mark.version is None:

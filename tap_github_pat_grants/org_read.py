@@ -20,6 +20,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_github_pat_grants import full_read, versioning
 from tap_github_pat_grants.errors import (
+    CutListError,
     MissingPermissionError,
     ParentGoneError,
     StreamAbsentError,
@@ -149,10 +150,10 @@ def _begin(
             requests_sent=lambda: run.http.requests_sent,
         )
     children = [child.name for child in stream.child_streams if child.selected]
-    for name in (*children, stream.name):  # a child reads its parents' rows as they are read
-        counts = run.ledger.begin(org, name, read)
-        if whole is not None:
-            counts.part_of(whole.mark.started_at, resumed=whole.resumed)
+    counts = run.ledger.begin(org, stream.name, read)
+    for each in (counts, *(run.ledger.begin(org, child, read) for child in children)):
+        if whole is not None:  # a child reads its parents' rows as they are read
+            each.part_of(whole.mark.started_at, resumed=whole.resumed)
     stream.begin_list(org, counts)
     return counts, whole
 
@@ -164,8 +165,14 @@ def _stop_keeps_progress(whole: FullRead | None) -> Iterator[None]:
         yield
     except (MissingPermissionError, StreamAbsentError):
         raise
+    except CutListError:
+        if whole is not None:
+            whole.start_over()  # its first pass was cut: continuing it would end the same way
+        raise
     except TapError as error:
-        raise (whole.stopped(error) if whole is not None else error) from None
+        if whole is None:
+            raise
+        raise whole.stopped(error) from None
 
 
 def read_children(stream: ListStream, partition: Context, run: Run) -> Iterator[Row]:
@@ -187,7 +194,9 @@ def read_children(stream: ListStream, partition: Context, run: Run) -> Iterator[
             counts.parents_gone += 1
         except TapError as error:  # the parent's full read keeps its progress
             whole = run.full_reads.get(org)
-            raise (whole.stopped(error) if whole is not None else error) from None
+            if whole is None:
+                raise
+            raise whole.stopped(error) from None
 
 
 def _rows(

@@ -28,7 +28,7 @@ from tap_github_pat_grants.error_lines import (
     paging_loop_line,
     unconfirmed_end_line,
 )
-from tap_github_pat_grants.errors import GitHubFatalError, IncompleteReadError
+from tap_github_pat_grants.errors import CutListError, GitHubFatalError, IncompleteReadError
 from tap_github_pat_grants.page_guard import (
     IncompleteListError,
     PageGuard,
@@ -73,7 +73,7 @@ def confirm_end(end: UnconfirmedEnd | None, again: PageGuard, org: str) -> None:
     found = again.first_announced if again.first_announced is not None else again.pages_held
     if found > end.pages_held:
         line = unconfirmed_end_line(org, end.path, end.reason, found, end.response)
-        raise GitHubFatalError(line)
+        raise CutListError(line)
 
 
 def next_link(

@@ -439,3 +439,20 @@ def test_a_stream_of_two_lists_continues_in_the_list_it_stopped_in(github, app_c
     both = [(r["login"], r["role"]) for run in (first, second) for r in run.records("org_members")]
     assert sorted(both) == sorted((m.login, m.role) for m in org.governance.members)
     assert_versioned_once(first, second, streams=("org_members",))
+
+
+def test_a_read_whose_list_was_cut_starts_over_instead_of_continuing(github, app_config):
+    # A proxy ends the first pass at page 2 of 5, twice; the second pass reads all 5: the
+    # first pass was cut. Continuing would end the same way: the next run starts over.
+    org = github.add_org(generate_org("acme", 450, seed=34, subset_fraction=0.0))
+    github.hostile.ends_early("/orgs/acme/personal-access-tokens", on_page=2, times=2)
+
+    first = run_tap(app_config(), catalog=GRANTS)
+    second = run_tap(app_config(), catalog=GRANTS, state=copy.deepcopy(first.last_state))
+
+    assert "and read again it holds 5 pages; the read is incomplete" in str(first.error)
+    assert "continues it" not in str(first.error)
+    assert mark(first) is None
+    assert second.error is None
+    assert sync_row(second)["grants_read"] == "full"
+    assert ids([second]) == {g.id for g in org.grants}
