@@ -188,7 +188,7 @@ def test_a_read_stopped_in_its_verification_pass_continues_there(github, app_con
 def test_a_killed_run_is_continued_from_the_last_state_it_printed(github, app_config, tmp_path):
     org = github.add_org(generate_org("acme", 1_000, seed=24))
     whole = read_once(github, app_config())
-    github.latency_seconds = 0.002  # the kill lands mid-read
+    github.latency_seconds = 0.005  # the kill lands mid-read
 
     killed = kill_after(app_config(), tmp_path, records=900)
     killed_requests = requests_made(github)
