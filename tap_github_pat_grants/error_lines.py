@@ -190,10 +190,12 @@ def incomplete_line(org: str, short: TransientFaultError) -> str:
     )
 
 
-def unconfirmed_end_line(org: str, reason: str, found: int, response: requests.Response) -> str:
+def unconfirmed_end_line(
+    org: str, path: str, reason: str, found: int, response: requests.Response | None
+) -> str:
     """The line when a list ended short twice and, read again, was not shorter: it was cut."""
     return (
-        f"org {org}: {urlsplit(response.url).path}: {reason}, twice, and read again it holds "
+        f"org {org}: {path}: {reason}, twice, and read again it holds "
         f"{found} pages; the read is incomplete, so nothing was versioned and the previous "
         f"state is still valid; rerun later{request_id(response)}"
     )
@@ -285,3 +287,11 @@ def _validation_detail(response: requests.Response, message: str) -> str:
             code = error.get("code") or error.get("message", "invalid")
             parts.append(f"{field}={value!r} {code}" if value is not None else f"{field} {code}")
     return f"{message}: {', '.join(parts)}"
+
+
+def stopped_read_line(line: str, stream: str, org: str, records: int, where: str) -> str:
+    """A full read's stop: `line`, how far the read got, and that a rerun continues it."""
+    return (
+        f"{line}; the full read of {stream} in org {org} stopped after {records:,} records "
+        f"({where}): a rerun from this run's STATE continues it"
+    )

@@ -25,6 +25,10 @@ class GitHubFatalError(TapError):
     """GitHub refused a request in a way that retrying cannot fix."""
 
 
+class CutListError(GitHubFatalError):
+    """A list ended short twice and was no shorter read again: cut, so its read starts over."""
+
+
 class ParentGoneError(GitHubFatalError):
     """404 on a grant's (or request's) repository list: it was revoked (reviewed) meanwhile."""
 

@@ -22,6 +22,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
 from tap_github_pat_grants.endpoints import ListQuery
 from tap_github_pat_grants.instants import parse_instant, query_form, to_utc_z, utc_text
+from tap_github_pat_grants.read_progress import read_mark
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -182,9 +183,15 @@ class GrantSlices:
                 yield grant
 
     def after_read(self, stream: SlicedStream, context: Context) -> None:
-        """The org was read: the next run's `granted` slice starts from this run's start."""
+        """The org was read: the next run's `granted` slice starts from this run's start.
+
+        From the first run's start, for a full read that took more than one run.
+        """
         if stream.replication_method != REPLICATION_FULL_TABLE:
-            stream.get_context_state(context)[GRANTED_SINCE_KEY] = self.run_started_at
+            state = stream.get_context_state(context)
+            mark = read_mark(state)
+            since = mark.started_at if mark and not mark.complete else self.run_started_at
+            state[GRANTED_SINCE_KEY] = since
 
 
 def _latest(*moments: datetime | None) -> datetime | None:

@@ -16,6 +16,7 @@ from tap_github_pat_grants.client import GitHubListStream
 from tap_github_pat_grants.endpoints import ListQuery
 from tap_github_pat_grants.errors import InvalidRecordError
 from tap_github_pat_grants.paging import ListRead
+from tap_github_pat_grants.read_progress import read_mark
 from tap_github_pat_grants.record_messages import deselected_paths, record_messages
 from tap_github_pat_grants.record_shapes import finish_row
 
@@ -58,6 +59,7 @@ class GitHubOrgStream(GitHubListStream):
         """One read of a list, `params` added to its query (then it may be read again)."""
         self._read.params, self._read.adds = (*query.params, *params), query.adds
         self._read.witness_follows = witness_follows
+        self._read.start_page = next((int(v) for k, v in params if k == "page"), 1)
         yield from self.request_records(context)
         self._read.finished()
 
@@ -74,8 +76,14 @@ class GitHubOrgStream(GitHubListStream):
         return self.incremental_read(self.run.settings, self.run.started_at_ms)
 
     def read_kind(self, context: Context) -> ReadKind:
-        """How this run reads one organization: "full" or "incremental"."""
-        return self.incremental.read_kind(self, context) if self.incremental else "full"
+        """How this run reads one organization: "full" or "incremental".
+
+        A full read an earlier run began and did not finish is continued, whatever else.
+        """
+        mark = read_mark(self.get_context_state(context))
+        if self.incremental is None or (mark is not None and not mark.complete):
+            return "full"
+        return self.incremental.read_kind(self, context)
 
     @property
     def permission(self) -> Permission | None:

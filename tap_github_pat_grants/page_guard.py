@@ -114,7 +114,8 @@ class UnconfirmedEnd:
 
     reason: str
     pages_held: int  # pages that held rows, up to where the list ended
-    response: requests.Response
+    path: str  # the list's path, for the line that says it was cut
+    response: requests.Response | None = None  # None when it comes from an earlier run's STATE
 
 
 @dataclass
@@ -123,10 +124,12 @@ class PageGuard:
 
     per_page: int
     witness_follows: bool = False  # the list is read again after this read (`confirm_end`)
+    start_page: int = 1  # a read that continues an earlier run's begins later in the list
     accepted: int = 0
     first_announced: int | None = None  # pages when the read began (1: a list of one page)
     latest_announced: int | None = None  # the latest `rel="last"`
-    pages_held: int = 0  # accepted pages, up to the last one that held rows
+    pages_held: int = 0  # pages up to the last accepted one that held rows
+    latest_page: int | None = None  # the number of the latest accepted page
     unconfirmed_end: UnconfirmedEnd | None = None
     _seen: dict[tuple[str, tuple[tuple[str, str], ...]], PageNumbers] = field(default_factory=dict)
     _previous_ids: tuple[Any, ...] | None = None
@@ -173,7 +176,7 @@ class PageGuard:
 
     def _check_bounds(self, number: int, announced: int | None) -> None:
         """Raise if paging ran past the latest announcement, or past any list growing."""
-        pages = self.accepted + 1
+        pages = self.accepted + self.start_page  # the pages of the list up to this one
         if announced is not None and pages > announced + _extra_pages(announced):
             msg = f"more than the {announced} pages GitHub announced (page {number})"
             raise PagingLoopError(msg)
@@ -191,15 +194,21 @@ class PageGuard:
         query, number = _split_key(url)
         self._seen.setdefault(query, PageNumbers()).add(number)
         self._previous_ids = tuple(ids)
+        self.latest_page = number
         announced = announced_pages(links)
         self._previous_announced = announced
         if rows:
-            self.pages_held = self.accepted
+            self.pages_held = self.accepted + self.start_page - 1
         if announced is not None:
             self.latest_announced = announced
         if self.first_announced is None:
-            one_page = self.accepted == 1 and "next" not in links
+            one_page = self.accepted == 1 and "next" not in links and self.start_page == 1
             self.first_announced = announced or (1 if one_page else None)
+
+    @property
+    def one_page(self) -> bool:
+        """The whole list was one page (an empty list too), read at once: nothing to verify."""
+        return self.start_page == 1 and self.accepted <= 1 and self.unconfirmed_end is None
 
     def check_next(self, next_url: str) -> None:
         """Raise if `next` leads back to a page this read already accepted."""

@@ -28,7 +28,7 @@ from tap_github_pat_grants.error_lines import (
     paging_loop_line,
     unconfirmed_end_line,
 )
-from tap_github_pat_grants.errors import GitHubFatalError, IncompleteReadError
+from tap_github_pat_grants.errors import CutListError, GitHubFatalError, IncompleteReadError
 from tap_github_pat_grants.page_guard import (
     IncompleteListError,
     PageGuard,
@@ -58,21 +58,22 @@ def accept_page(
         raise GitHubFatalError(paging_loop_line(org, str(loop), response)) from None
     guard.accept(response.url, response.links, rows_sent, ids)
     if unconfirmed is not None:
-        guard.unconfirmed_end = UnconfirmedEnd(unconfirmed, guard.pages_held, response)
+        path = urlsplit(response.url).path
+        guard.unconfirmed_end = UnconfirmedEnd(unconfirmed, guard.pages_held, path, response)
 
 
-def confirm_end(first: PageGuard, again: PageGuard, org: str) -> None:
-    """Raise unless the read `again` of a list witnesses the shrink where `first` ended short.
+def confirm_end(end: UnconfirmedEnd | None, again: PageGuard, org: str) -> None:
+    """Raise unless the read `again` of a list witnesses the shrink where its first read `end`ed.
 
-    `again` began after `first` ended: a list that shrank is no longer than that when read
-    again (its first page announces no more pages); a list that was cut is.
+    `again` began after the first read ended: a list that shrank is no longer than that when
+    read again (its first page announces no more pages); a list that was cut is.
     """
-    end = first.unconfirmed_end
     if end is None:
         return
     found = again.first_announced if again.first_announced is not None else again.pages_held
     if found > end.pages_held:
-        raise GitHubFatalError(unconfirmed_end_line(org, end.reason, found, end.response))
+        line = unconfirmed_end_line(org, end.path, end.reason, found, end.response)
+        raise CutListError(line)
 
 
 def next_link(
@@ -119,11 +120,12 @@ class ListRead:
     params: tuple[tuple[str, str], ...] = ()
     adds: tuple[tuple[str, t.Any], ...] = ()  # properties its query adds to each row
     witness_follows: bool = False  # the list is read again after this read
+    start_page: int = 1  # where the read begins (later when it continues an earlier run's)
     guard: PageGuard = field(default_factory=lambda: PageGuard(PER_PAGE))
 
     def new_guard(self) -> PageGuard:
         """A fresh guard for the next read of this list."""
-        self.guard = PageGuard(PER_PAGE, witness_follows=self.witness_follows)
+        self.guard = PageGuard(PER_PAGE, self.witness_follows, self.start_page)
         return self.guard
 
     def finished(self) -> None:

@@ -28,6 +28,12 @@ class StreamRead:
     pages_read: int = 0  # the pages each list held at its end, summed
     pages_grown: int = 0  # pages lists held beyond their first announcement, summed
     pages_shrunk: int = 0  # pages lists held short of their first announcement, summed
+    read_started_at: str | None = None  # a full read: when its first run started
+    resumed: bool = False  # a full read that continues one an earlier run began
+
+    def part_of(self, started_at: str, *, resumed: bool) -> None:
+        """This read is (part of) a full read that began at `started_at`."""
+        self.read_started_at, self.resumed = started_at, resumed
 
     def list_done(self, announced: int, held: int) -> None:
         """One list was read to its end: `announced` pages at the start, `held` at the end."""

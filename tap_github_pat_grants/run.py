@@ -24,6 +24,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.singerlib.messages import Message
 
+    from tap_github_pat_grants.full_read import FullRead
     from tap_github_pat_grants.ledger_columns import LedgerColumns
 
 
@@ -46,6 +47,7 @@ class Run:
         clock: Callable[[], float],
         sleep: Callable[[float], None],
         write_message: Callable[[Message], None],
+        write_state: Callable[[], None],
         settings: Settings | None = None,
     ) -> None:
         """Keep what the run is made of; nothing is checked or sent yet."""
@@ -56,6 +58,8 @@ class Run:
         self.clock = clock
         self.sleep = sleep
         self.write_message = write_message
+        self.write_state = write_state  # STATE, as the tap holds it now
+        self.full_reads: dict[str, FullRead] = {}  # per org: the full read in progress
         self.readers: list[Reader] = []
         self.ledger_columns: list[LedgerColumns] = []  # each list stream's `sync_runs` columns
 

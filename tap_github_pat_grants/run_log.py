@@ -48,13 +48,14 @@ class Progress:
 def stream_done(org: str, stream: str, read: Counts) -> None:
     """A stream finished an org."""
     logger.info(
-        "%s org %s: done, %s, %s, %.1f s (%s read)%s",
+        "%s org %s: done, %s, %s, %.1f s (%s read%s)%s",
         stream,
         org,
         _count(read.records, "record"),
         _count(read.requests, "request"),
         read.seconds,
         read.read,
+        ", resumed" if read.resumed else "",
         _details(read),
     )
 

@@ -83,6 +83,7 @@ class TapGitHubPatGrants(Tap):
             clock=self.clock,
             sleep=self.sleep,
             write_message=self.write_message,
+            write_state=lambda: self.state_writer.write_state(self.state),
             settings=self._checked_settings,
         )
 

@@ -28,6 +28,8 @@ LAYERS = {
     "config": 1,  # the typed view of the settings, and their rules
     "run_log": 1,  # the lines a person reads about a run
     "page_guard": 0,  # what one read of one list accepted; where a changing list may end
+    "read_progress": 1,  # how far an org's full read got: its mark in STATE
+    "full_read": 2,  # an org's full read carried from run to run: checkpoints, stops
     "paging": 2,  # the one Link / origin / loop / completeness check
     "record_shapes": 2,  # GitHub's documented shape, checked at decode
     "github_session": 2,  # the session: redirects within api_url, bounded bodies

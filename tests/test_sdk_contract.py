@@ -155,3 +155,81 @@ def test_finalizing_a_partitions_markers_writes_state():
 def test_metrics_have_their_own_logger():
     # `log_metrics` works by that logger's level.
     assert get_metrics_logger().name == "singer_sdk.metrics"
+
+
+# What resumable full reads (issue 22, `full_read.py`) rely on.
+
+
+class Watched(Parents):
+    """Parents that note, each time the SDK asks for the next one, what it has written so far."""
+
+    name = "watched"
+    seen: list[int] = []
+
+    def get_records(self, context):
+        for record in super().get_records(context):
+            yield record
+            Watched.seen.append(len(self._tap.written))  # the SDK is back for the next row
+
+
+class WatchedChildren(Children):
+    name = "watched_children"
+    parent_stream_type = Watched
+
+
+class WatchingTap(MiniTap):
+    name = "watching-tap"
+
+    def discover_streams(self):
+        return [Watched(self), WatchedChildren(self)]
+
+    def write_message(self, message):
+        self.written.append(message.to_dict()["type"] + ":" + message.to_dict().get("stream", ""))
+        super().write_message(message)
+
+
+def test_a_parent_rows_record_and_its_childrens_are_written_before_the_next_row_is_asked_for():
+    # Why an id joins a full read's `done` ids once `yield row` returns: its record and its
+    # children's records are written by then (children first, then the parent's record).
+    tap = WatchingTap(config={})
+    tap.written = []
+    Watched.seen = []
+    _messages(tap)
+    first_return = tap.written[: Watched.seen[0]]
+    assert first_return[-2:] == ["RECORD:watched_children", "RECORD:watched"]
+
+
+def test_only_the_sdks_own_progress_markers_are_wiped_when_a_sync_starts():
+    # Why a full read's mark lives beside them in the partition's state, under its own key.
+    state = {
+        "bookmarks": {
+            "used": {
+                "progress_markers": {"Note": "x"},
+                "full_read": {"page": 3},
+                "partitions": [{"context": {}, "progress_markers": {}, "full_read": {"page": 4}}],
+            }
+        }
+    }
+    tap = MiniTap(config={}, state=state)
+    _messages(tap)
+    kept = tap.state["bookmarks"]["used"]
+    assert kept["full_read"] == {"page": 3}
+    assert kept["partitions"][0]["full_read"] == {"page": 4}
+
+
+def test_a_seeded_progress_marker_keeps_the_latest_value_and_is_promoted():
+    # Why a resumed full read puts its bookmark so far back where the SDK keeps one.
+    tap = MiniTap(config={})
+    stream = tap.streams["used"]
+    state = stream.get_context_state(None)
+    state["progress_markers"] = {
+        "Note": "ours",
+        "replication_key": "used",
+        "replication_key_value": "2025-01-01T00:00:00.000Z",
+    }
+    for record in stream.get_records(None):
+        stream._increment_stream_state(record, context=None)
+    assert state["progress_markers"]["Note"] == "ours"
+    with redirect_stdout(io.StringIO()):
+        stream.finalize_state_progress_markers(state)
+    assert state["replication_key_value"] == "2025-01-01T00:00:00.000Z"

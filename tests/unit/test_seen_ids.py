@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tap_github_pat_grants.seen_ids import SeenIds
 
 
@@ -42,3 +44,37 @@ def test_many_ids_sorted_in_runs_are_all_found():
 
     assert all(row_id in seen for row_id in ids)
     assert sum(row_id in seen for row_id in range(100_003)) == len(set(ids))
+
+
+def test_the_text_form_keeps_every_id_and_reads_back_sealed_or_not():
+    ids = [(i * 7919) % 100_003 + 2**31 for i in range(1, 9_000)]
+    seen = SeenIds()
+    for row_id in ids[:5_000]:
+        seen.add(row_id)
+    seen.seal()
+    for row_id in (*ids[5_000:], None, "x", 2**40):
+        seen.add(row_id)
+
+    text, others = seen.dump()
+    again = SeenIds.load(text, others, sealed=True)
+
+    assert text.startswith("z1:")
+    assert sorted(others, key=str) == sorted([None, "x", 2**40], key=str)
+    assert all(row_id in again for row_id in (*ids, None, "x", 2**40))
+    assert 5 not in again
+    again.add(7)
+    assert 7 in again
+
+
+def test_the_text_form_is_small_for_one_orgs_ids():
+    seen = SeenIds()
+    for n in range(1_000):
+        seen.add(100_000 + 7 * n)
+    assert len(seen.dump()[0]) < 200
+
+
+def test_an_empty_set_round_trips_and_a_broken_text_is_refused():
+    assert 1 not in SeenIds.load(SeenIds().dump()[0])
+    for broken in ("", "z2:AAAA", "z1:not base64!", "z1:" + "eJwLAAAA"):
+        with pytest.raises(ValueError, match=r"packed id list"):
+            SeenIds.load(broken)
