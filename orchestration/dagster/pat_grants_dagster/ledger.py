@@ -25,7 +25,7 @@ LEDGER = "sync_runs"
 # The tap's run starts after this process started it; the margin absorbs its millisecond
 # truncation and any clock step between the two processes on one host.
 _CLOCK_MARGIN = timedelta(seconds=5)
-_READS = ("full", "incremental")
+_READS = ("full", "full (resumed)", "incremental")
 
 
 def connect() -> psycopg.Connection[Any]:
@@ -61,11 +61,19 @@ def this_run(
 def complete_as_of(
     connection: psycopg.Connection[Any], schema: str, org: str, read_column: str
 ) -> datetime | None:
-    """When the org's latest complete full read of a stream started (`org_inventory`'s rule)."""
+    """When the org's latest complete full read of a stream started (`org_inventory`'s rule).
+
+    A resumed full read started in its first run (`<stream>_read_started_at`).
+    """
     query = sql.SQL(
-        "select max(run_started_at) from {}.{} "
-        "where org = %s and status = 'complete' and {} = 'full'"
-    ).format(sql.Identifier(schema), sql.Identifier(LEDGER), sql.Identifier(read_column))
+        "select max(coalesce({}, run_started_at)) from {}.{} "
+        "where org = %s and status = 'complete' and {} in ('full', 'full (resumed)')"
+    ).format(
+        sql.Identifier(f"{read_column}_started_at"),
+        sql.Identifier(schema),
+        sql.Identifier(LEDGER),
+        sql.Identifier(read_column),
+    )
     found = connection.execute(query, (org,)).fetchone()
     return _utc(found[0]) if found else None
 

@@ -1,7 +1,10 @@
 -- Per organization: since when its inventory is known complete, and whether it is stale.
--- A run counts for a stream only when it read that stream whole ("full") and the organization's
--- read completed; a failed or skipped read never moves these marks. Rows extracted before an
--- org's mark were not listed by GitHub in that complete read: revoked grants, reviewed requests.
+-- A run counts for a stream only when it read that stream whole ("full", or "full (resumed)": a
+-- full read that began in an earlier run and completed in this one) and the organization's
+-- read completed; a failed or skipped read never moves these marks. A read's mark is its first
+-- run's start (`*_read_started_at`), so rows extracted before a stop count as part of it. Rows
+-- extracted before an org's mark were not listed by GitHub in that complete read: revoked
+-- grants, reviewed requests.
 --
 -- Stale (docs/warehouse.md): the org's last complete read is older than the last complete read
 -- of an org that was read with it in that run (a later run read its run-mates and not it: it
@@ -32,8 +35,10 @@ complete as (
 marks as (
     select
         org,
-        max(case when grants_read = 'full' then run_started_at end) as grants_complete_as_of,
-        max(case when requests_read = 'full' then run_started_at end) as requests_complete_as_of,
+        max(case when grants_read in ('full', 'full (resumed)')
+            then coalesce(grants_read_started_at, run_started_at) end) as grants_complete_as_of,
+        max(case when requests_read in ('full', 'full (resumed)')
+            then coalesce(requests_read_started_at, run_started_at) end) as requests_complete_as_of,
         max(run_started_at) as last_complete_read_at,
         max(case when recency = 1 then run_id end) as last_complete_run_id
     from complete
