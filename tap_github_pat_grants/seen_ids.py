@@ -16,6 +16,7 @@ from bisect import bisect_left
 _PACKED = "I"  # unsigned, 4 bytes: GitHub's ids are positive and (today) below 2**32
 _LARGEST = 2 ** (8 * array(_PACKED).itemsize) - 1
 _RUN = 4096  # ids sorted at a time while filling
+_SLICE = 8192  # ids encoded at a time into STATE
 # The text form: "z1:" and one chunk per sorted run, comma-separated; a chunk is the base64 of
 # the zlib-compressed byte planes (every gap's lowest byte, then every gap's second byte, ...)
 # of the little-endian uint32 gaps between the run's ids (the first from 0). Ids of one org's
@@ -89,7 +90,9 @@ class SeenIds:
         """The text form of the packed ids, and the ids that do not pack (JSON values)."""
         for index, run in enumerate(self._runs):
             if self._chunks[index] is None:
-                self._chunks[index] = _chunk(run)
+                # In slices: encoding a whole 65,536-id run at once costs ~1 MiB of peak memory.
+                slices = (run[start : start + _SLICE] for start in range(0, len(run), _SLICE))
+                self._chunks[index] = ",".join(map(_chunk, slices))
         packable = (t.cast("int", row_id) for row_id in self._others if _packs(row_id))
         rest = array(_PACKED, sorted(itertools.chain(self._filling, packable)))
         chunks = [chunk for chunk in (*self._chunks, _chunk(rest) if rest else None) if chunk]
