@@ -19,5 +19,11 @@ select
     requests_records,
     request_repositories_read,
     grants_verification_added,
+    credential_authorizations_read,
+    credential_authorizations_records,
+    audit_events_read,
+    audit_events_records,
+    members_read,
+    members_records,
     invalid_records_skipped
 from {{ loaded_source('sync_runs') }}
