@@ -399,3 +399,18 @@ def expiring_grants(gh: FakeGitHub, org: str) -> None:
     ):
         grant.token_expires_at = format_utc(expires)
         grant.token_expired = expires < now
+
+
+def someone_leaves(gh: FakeGitHub, org: str) -> None:
+    """A member who holds grants leaves (the grants stay), and a SAML authorization is revoked:
+    both lists are read whole, so the next complete read must drop them from the current state
+    (target-duckdb keeps their rows)."""
+    found = gh.org(org)
+    governance = found.governance
+    holder = next(
+        m
+        for g in reversed(found.grants)
+        if (m := governance.member(g.owner["login"])) is not None and m.role == "member"
+    )
+    governance.remove_member(holder.login)
+    governance.credential_authorizations.pop(0)

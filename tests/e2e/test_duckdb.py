@@ -4,9 +4,10 @@ loaded once by the module's fixture through a year in its life, asserted by the 
 Every stream is selected, issue 18's three too (the fake App has their permissions).
 
 1. a first (full) run: every row once, nested objects as JSON columns, per-org bookmarks;
-2. a token used again and a grant approved, and an audit event GitHub records late (inside the
-   window the next run re-reads): the incremental run reads only what changed, and the late
-   event lands once (no dbt build here: the next one shows the models);
+2. a token used again and a grant approved, an audit event GitHub records late (inside the
+   window the next run re-reads), a member with grants leaves and a SAML authorization is
+   revoked: the incremental run reads only what changed, the late event lands once, and the
+   whole lists are read whole (no dbt build here: the next one shows the models);
 3. a grant revoked, then a full refresh that fails on globex (exit 1), and a dbt build: a read
    that did not complete proves nothing, so `current_grants` keeps every grant;
 4. four expiries moved to the marts' edges, then the same full refresh, complete: every grant
@@ -48,6 +49,7 @@ from tests.e2e.governance import (
     late_event,
     late_event_rows,
     read_since,
+    someone_leaves,
     window_starts,
 )
 from tests.e2e.project import ANALYTICS, DUCKDB_PYTHON, REPO, MeltanoProject, Warehouse, two_orgs
@@ -126,6 +128,7 @@ def incremental_run(
     gh.org("globex").grants.append(added)
     bookmarks = audit_bookmarks(project.state(STATE_ID))
     late = late_event(gh, "acme", bookmarks["acme"])
+    someone_leaves(gh, "acme")
     gh.reset_log()
     project(*RUN[:-1])
     (changed,) = house.raw(

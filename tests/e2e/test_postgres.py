@@ -12,9 +12,10 @@ last organization of a complete whole-table read. So:
 5. another grant revoked, a slow full refresh with `hard_delete: true`: the live rows never dip
    while it reads, then exactly the revoked grants are deleted.
 
-Every stream is selected, issue 18's three too: an audit event GitHub records late (inside the
-window the incremental run re-reads) lands once, and issue 18's models answer from the fake's
-data at the end (four expiries moved to the marts' edges before the last full refresh).
+Every stream is selected, issue 18's three too: before the incremental run an audit event
+GitHub records late (inside the window that run re-reads), a member with grants leaves and a
+SAML authorization is revoked; the late event lands once, and issue 18's models answer from the
+fake's data at the end (four expiries moved to the marts' edges before the last full refresh).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from tests.e2e.governance import (
     late_event,
     late_event_rows,
     read_since,
+    someone_leaves,
 )
 from tests.e2e.project import MeltanoProject, Warehouse, postgres_schema, two_orgs
 from tests.fake_github import format_utc
@@ -101,6 +103,7 @@ def story_of(project: MeltanoProject, house: Warehouse, gh: FakeGitHub) -> dict[
     used.token_last_used_at = format_utc(time.time() - 2)
     gh.org("globex").grants.append(new_grant(gh, "globex"))
     late = late_event(gh, "acme", audit_bookmarks(project.state(STATE_ID))["acme"])
+    someone_leaves(gh, "acme")
     project(*RUN)
     seen["late"] = (late, late_event_rows(house, late))
     (updated,) = house.raw(
