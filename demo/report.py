@@ -40,6 +40,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# Columns shown whole up to 80 characters: the reason is the answer.
+WIDE = {"risk_reasons"}
+
+
 def _cell(value: Any, width: int = 34) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -47,7 +51,10 @@ def _cell(value: Any, width: int = 34) -> str:
 
 def table(title: str, columns: list[str], rows: list[tuple[Any, ...]], max_rows: int) -> str:
     """A titled plain-text table, `max_rows` shown, with how many rows it has."""
-    shown = [[_cell(v) for v in row] for row in rows[:max_rows]]
+    shown = [
+        [_cell(v, 80 if c in WIDE else 34) for c, v in zip(columns, row, strict=True)]
+        for row in rows[:max_rows]
+    ]
     widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
     lines = [f"== {title} ({len(rows)} row{'s' if len(rows) != 1 else ''})"]
     lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
