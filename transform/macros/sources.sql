@@ -20,7 +20,8 @@
   {%- else -%}
     (select
     {%- for column in columns %}
-        cast(null as {{ portable_type(column.data_type) }}) as {{ adapter.quote(column.name) }}{{ ',' if not loop.last }}
+        cast(null as {{ portable_type(column.data_type) }})
+            as {{ adapter.quote(column.name) }}{{ ',' if not loop.last }}
     {%- endfor %}
     where 1 = 0) as {{ table_name }}
   {%- endif -%}

@@ -1,7 +1,8 @@
 -- One row per current credential authorization and OAuth scope it holds (classic PATs and
 -- OAuth app tokens; SSH keys have none).
 with scopes as (
-    {{ array_elements(ref('current_credential_authorizations'), 'credential_key', 'scopes', 'scope') }}
+    {{ array_elements(
+        ref('current_credential_authorizations'), 'credential_key', 'scopes', 'scope') }}
 )
 
 select
@@ -11,4 +12,5 @@ select
     c.credential_id,
     s.scope
 from scopes as s
-inner join {{ ref('current_credential_authorizations') }} as c on c.credential_key = s.credential_key
+inner join {{ ref('current_credential_authorizations') }} as c
+    on c.credential_key = s.credential_key
