@@ -40,6 +40,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# Columns shown whole up to 80 characters: the reason is the answer.
+WIDE = {"risk_reasons"}
+
+
 def _cell(value: Any, width: int = 34) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -47,7 +51,10 @@ def _cell(value: Any, width: int = 34) -> str:
 
 def table(title: str, columns: list[str], rows: list[tuple[Any, ...]], max_rows: int) -> str:
     """A titled plain-text table, `max_rows` shown, with how many rows it has."""
-    shown = [[_cell(v) for v in row] for row in rows[:max_rows]]
+    shown = [
+        [_cell(v, 80 if c in WIDE else 34) for c, v in zip(columns, row, strict=True)]
+        for row in rows[:max_rows]
+    ]
     widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
     lines = [f"== {title} ({len(rows)} row{'s' if len(rows) != 1 else ''})"]
     lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
@@ -141,6 +148,72 @@ QUERIES = (
         (
             "select org, request_id, owner_login, token_name, repositories, days_waiting"
             " from requests_pending_over_7_days order by days_waiting desc, org, request_id"
+        ),
+    ),
+    (
+        "Grants over the token lifetime policy (max_token_lifetime_days after the grant)",
+        ("pat_grants",),
+        (
+            "select org, grant_id, owner_login, token_name, reason, lifetime_days,"
+            " case when is_expired then 'EXPIRED' else '' end as expired"
+            " from grants_over_lifetime_policy"
+            " order by reason desc, lifetime_days desc, org, grant_id"
+        ),
+    ),
+    (
+        "Grants expiring soon (within expiring_soon_days)",
+        ("pat_grants",),
+        (
+            "select org, grant_id, owner_login, token_name, token_expires_at, days_left"
+            " from grants_expiring_soon order by token_expires_at, org, grant_id"
+        ),
+    ),
+    (
+        "Grants of people who are not members (they left; GitHub keeps their grants)",
+        ("pat_grants", "org_members"),
+        (
+            "select org, grant_id, owner_login, token_name, token_last_used_at,"
+            " case when is_expired then 'EXPIRED' else '' end as expired"
+            " from grants_of_non_members order by org, owner_login, grant_id"
+        ),
+    ),
+    (
+        "Grants of organization owners (no approval was needed)",
+        ("pat_grants", "org_members"),
+        (
+            "select org, grant_id, owner_login, token_name, repository_selection as repos,"
+            " access_granted_at from grants_of_org_owners order by org, owner_login, grant_id"
+        ),
+    ),
+    (
+        "Classic tokens and SSH keys at risk (SAML credential authorizations)",
+        ("credential_authorizations",),
+        (
+            "select org, login, credential_type as type,"
+            " coalesce(token_last_eight, authorized_credential_title) as credential, risk_reasons"
+            " from classic_credentials_at_risk"
+            " order by has_broad_scopes desc, never_expires desc, org, login, credential_id"
+        ),
+    ),
+    (
+        "Grant timelines (audit log: who requested, approved, revoked, denied)",
+        ("pat_audit_events",),
+        (
+            "select org, token_id, owner_login, present_state, requested_at,"
+            " granted_by, granted_at, coalesce(revoked_by, denied_by) as revoked_or_denied_by,"
+            " coalesce(revoked_at, denied_at) as revoked_or_denied_at"
+            " from grant_timeline where audit_events > 0"
+            " order by last_event_at desc, org, token_id"
+        ),
+    ),
+    (
+        "Token policy changes (audit log; * = in force now)",
+        ("pat_audit_events",),
+        (
+            "select org, occurred_at, policy, setting,"
+            " coalesce(cast(token_expiration_days as varchar), '') as max_days, changed_by,"
+            " case when is_latest then '*' else '' end as in_force"
+            " from pat_policy_changes order by occurred_at desc, org"
         ),
     ),
     (

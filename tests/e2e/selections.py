@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from tests.fake_github import FakeGitHub
 
-TABLES = ("pat_grant_repositories", "pat_grants", "pat_request_repositories", "pat_requests")
+TABLES = ("credential_authorizations", "org_members", "pat_audit_events")
+TABLES += ("pat_grant_repositories", "pat_grants", "pat_request_repositories", "pat_requests")
 TABLES += ("sync_runs",)
 # The models that read each table other than pat_grants: empty while it is not loaded.
 MODELS_OF = {
@@ -28,6 +29,19 @@ MODELS_OF = {
     "pat_requests": ("stg_pat_requests", "current_requests", "requests_pending_over_7_days"),
     "pat_request_repositories": ("stg_pat_request_repositories", "current_request_repositories"),
     "sync_runs": ("stg_sync_runs",),
+    "credential_authorizations": (
+        "stg_credential_authorizations",
+        "current_credential_authorizations",
+        "current_credential_scopes",
+        "classic_credentials_at_risk",
+    ),
+    "pat_audit_events": ("stg_pat_audit_events", "grant_timeline", "pat_policy_changes"),
+    "org_members": (
+        "stg_org_members",
+        "current_org_members",
+        "grants_of_non_members",
+        "grants_of_org_owners",
+    ),
 }
 PLUGINS = {
     "duckdb": ("target-duckdb", "dbt-duckdb"),

@@ -1,19 +1,26 @@
 """`meltano run tap-github-pat-grants target-duckdb dbt-duckdb:build` end to end: one warehouse,
 loaded once by the module's fixture through a year in its life, asserted by the tests below.
 
+Every stream is selected, issue 18's three too (the fake App has their permissions).
+
 1. a first (full) run: every row once, nested objects as JSON columns, per-org bookmarks;
-2. a token used again and a grant approved: the incremental run reads only what changed (no
-   dbt build here: the next one shows the models);
+2. a token used again and a grant approved, an audit event GitHub records late (inside the
+   window the next run re-reads), a member with grants leaves and a SAML authorization is
+   revoked: the incremental run reads only what changed, the late event lands once, and the
+   whole lists are read whole (no dbt build here: the next one shows the models);
 3. a grant revoked, then a full refresh that fails on globex (exit 1), and a dbt build: a read
    that did not complete proves nothing, so `current_grants` keeps every grant;
-4. the same full refresh, complete: every grant re-read, and the revoked grant leaves the
+4. four expiries moved to the marts' edges, then the same full refresh, complete: every grant
+   re-read (and the audit log from 180 days back again), and the revoked grant leaves the
    current-state models (target-duckdb ignores ACTIVATE_VERSION and keeps its row) and the
-   snapshot says when; the governance marts then answer from the fake's data.
+   snapshot says when; the governance marts, issue 18's models and the report then answer from
+   the fake's data.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -30,7 +37,22 @@ from tests.e2e.expected import (
     row_counts,
     subset_grant_with_repositories,
 )
-from tests.e2e.project import ANALYTICS, MeltanoProject, Warehouse, two_orgs
+from tests.e2e.governance import (
+    EVERY_STREAM,
+    audit_bookmarks,
+    audit_reads,
+    check_governance,
+    check_late_event_rows,
+    check_late_request,
+    expiring_grants,
+    governance_answers,
+    late_event,
+    late_event_rows,
+    read_since,
+    someone_leaves,
+    window_starts,
+)
+from tests.e2e.project import ANALYTICS, DUCKDB_PYTHON, REPO, MeltanoProject, Warehouse, two_orgs
 from tests.fake_github import format_utc
 
 if TYPE_CHECKING:
@@ -93,6 +115,7 @@ def first_run(
         "current_repositories": keys(repositories, "org", "grant_id", "repository_id"),
         "expected_current": set(grants_by_key(gh)),
         "expected_repositories": repository_keys(gh),
+        "audit_since": read_since(gh),
     }
 
 
@@ -103,6 +126,9 @@ def incremental_run(
     used.token_last_used_at = format_utc(time.time() - 2)
     added = new_grant(gh, "globex")
     gh.org("globex").grants.append(added)
+    bookmarks = audit_bookmarks(project.state(STATE_ID))
+    late = late_event(gh, "acme", bookmarks["acme"])
+    someone_leaves(gh, "acme")
     gh.reset_log()
     project(*RUN[:-1])
     (changed,) = house.raw(
@@ -110,7 +136,13 @@ def incremental_run(
         f"from pat_grants where (org = 'acme' and id = {used.id}) "
         f"or (org = 'globex' and id = {added.id}) order by org"
     )
+    reads = audit_reads(gh)
     return {
+        "late": late,
+        "late_rows": late_event_rows(house, late),
+        "bookmarks": bookmarks,
+        "audit_requests": {org: sum(e.org == org for e in reads) for org in gh.orgs},
+        "window_starts": window_starts(reads),
         "listings": grant_listings(gh),
         "repository_listings": len(repository_listings(gh)),
         "counts": counted(house),
@@ -142,6 +174,7 @@ def failed_full_refresh(
 def full_refresh(
     project: MeltanoProject, house: Warehouse, gh: FakeGitHub, seen: dict[str, Any]
 ) -> dict[str, Any]:
+    expiring_grants(gh, "globex")
     gh.reset_log()
     started = utc_now_naive()
     project(*FULL_REFRESH)
@@ -169,6 +202,15 @@ def full_refresh(
         "history": history,
         "coverage": coverage,
         "marts": mart_answers(duckdb_file=project.duckdb_file, schema=ANALYTICS),
+        "governance": governance_answers(house),
+        "late_rows": late_event_rows(house, seen["incremental"]["late"]),
+        "report": subprocess.run(
+            [DUCKDB_PYTHON, REPO / "demo/report.py", "--duckdb", project.duckdb_file],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        ),
     }
 
 
@@ -186,6 +228,7 @@ def story(
 ) -> Iterator[tuple[dict[str, Any], FakeGitHub]]:
     with two_orgs() as gh:
         project = MeltanoProject.create(meltano_installed, gh, tmp_path_factory.mktemp("duckdb"))
+        project.select(*EVERY_STREAM)
         house = Warehouse(project)
         seen: dict[str, Any] = {}
         for name, step in STEPS:
@@ -251,3 +294,48 @@ def test_full_refresh_rereads_everything_and_the_revoked_grant_leaves(story) -> 
 def test_governance_marts_answer_from_the_fake_data(story) -> None:
     seen, gh = story
     check_answers(seen["full"]["marts"], gh)
+
+
+def test_a_late_audit_event_lands_exactly_once(story) -> None:
+    second, last = story[0]["incremental"], story[0]["full"]
+    # The incremental run searched each org from its bookmark less 30 minutes: two searches
+    # (the two names of the actions), one page each.
+    assert second["audit_requests"] == {"acme": 2, "globex": 2}
+    assert second["window_starts"] == {
+        org: {ms // 1000 - 1800} for org, ms in second["bookmarks"].items()
+    }
+    check_late_event_rows(second["late_rows"])
+    check_late_event_rows(last["late_rows"])  # after two full refreshes from 180 days back
+    late = second["late"]
+    check_late_request(last["governance"], story[1], story[0]["first"]["audit_since"], late)
+
+
+def test_issue_18_models_answer_from_the_fake_data(story) -> None:
+    seen, gh = story
+    governance = seen["full"]["governance"]
+    check_governance(governance, gh, seen["first"]["audit_since"])
+    # The edges were reached: 5 days left is soon, 367 days of life too long, 366 not.
+    soon, _, year, longer = (grant.id for grant in gh.org("globex").grants[-4:])
+    assert soon in {int(r["grant_id"]) for r in governance["grants_expiring_soon"]}
+    over = {int(r["grant_id"]) for r in governance["grants_over_lifetime_policy"]}
+    assert longer in over
+    assert year not in over
+
+
+def test_the_report_shows_issue_18_answers(story) -> None:
+    report, governance = story[0]["full"]["report"], story[0]["full"]["governance"]
+    assert report.returncode == 0, report.stderr
+    timelines = [r for r in governance["grant_timeline"] if r["audit_events"]]
+    for title, rows in (
+        ("Classic tokens and SSH keys at risk", governance["classic_credentials_at_risk"]),
+        ("Grant timelines", timelines),
+        ("Token policy changes", governance["pat_policy_changes"]),
+        ("Grants of people who are not members", governance["grants_of_non_members"]),
+        ("Grants of organization owners", governance["grants_of_org_owners"]),
+        ("Grants over the token lifetime policy", governance["grants_over_lifetime_policy"]),
+        ("Grants expiring soon", governance["grants_expiring_soon"]),
+    ):
+        assert rows, f"nothing to show in {title}"
+        section = report.stdout.split(f"== {title}")[1].split("\n")[0]
+        assert section.endswith(f"({len(rows)} row{'s' if len(rows) != 1 else ''})"), title
+    assert "not available" not in report.stdout

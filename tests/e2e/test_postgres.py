@@ -11,6 +11,11 @@ last organization of a complete whole-table read. So:
    repositories are marked deleted; the models and governance marts agree;
 5. another grant revoked, a slow full refresh with `hard_delete: true`: the live rows never dip
    while it reads, then exactly the revoked grants are deleted.
+
+Every stream is selected, issue 18's three too: before the incremental run an audit event
+GitHub records late (inside the window that run re-reads), a member with grants leaves and a
+SAML authorization is revoked; the late event lands once, and issue 18's models answer from the
+fake's data at the end (four expiries moved to the marts' edges before the last full refresh).
 """
 
 from __future__ import annotations
@@ -30,6 +35,19 @@ from tests.e2e.expected import (
     row_counts,
     subset_grant_with_repositories,
 )
+from tests.e2e.governance import (
+    EVERY_STREAM,
+    audit_bookmarks,
+    check_governance,
+    check_late_event_rows,
+    check_late_request,
+    expiring_grants,
+    governance_answers,
+    late_event,
+    late_event_rows,
+    read_since,
+    someone_leaves,
+)
 from tests.e2e.project import MeltanoProject, Warehouse, postgres_schema, two_orgs
 from tests.fake_github import format_utc
 
@@ -41,6 +59,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 RUN = ("run", "tap-github-pat-grants", "target-postgres")
+STATE_ID = "dev:tap-github-pat-grants-to-target-postgres"
 FULL_REFRESH = ("run", "--full-refresh", *RUN[1:])
 ALIVE = "where _sdc_deleted_at is null"
 
@@ -78,11 +97,15 @@ def story_of(project: MeltanoProject, house: Warehouse, gh: FakeGitHub) -> dict[
     )
     seen["types"] = {r["column_name"]: r["data_type"] for r in types}
     seen["first"] = (counts(house), counts(house, ALIVE), expected_live(gh))
+    seen["audit_since"] = read_since(gh)
 
     used = subset_grant_with_repositories(gh, "acme")
     used.token_last_used_at = format_utc(time.time() - 2)
     gh.org("globex").grants.append(new_grant(gh, "globex"))
+    late = late_event(gh, "acme", audit_bookmarks(project.state(STATE_ID))["acme"])
+    someone_leaves(gh, "acme")
     project(*RUN)
+    seen["late"] = (late, late_event_rows(house, late))
     (updated,) = house.raw(
         'select to_char(token_last_used_at, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') as last_used '
         f"from pat_grants where org = 'acme' and id = {used.id}"
@@ -101,9 +124,11 @@ def story_of(project: MeltanoProject, house: Warehouse, gh: FakeGitHub) -> dict[
 
     grant = subset_grant_with_repositories(gh, "globex")
     gh.org("globex").grants.remove(grant)
+    expiring_grants(gh, "globex")
     project.env["TARGET_POSTGRES_HARD_DELETE"] = "true"  # the harsher loader setting
     project(*FULL_REFRESH, "dbt-postgres:build")
     (current,) = house.models(CURRENT_GRANT_ROWS)
+    seen["governance"] = (governance_answers(house), late_event_rows(house, late))
     marts = mart_answers(postgres=True, schema=f"{house.postgres_schema}_analytics")
     seen["hard"] = (
         counts(house, ALIVE),
@@ -142,6 +167,7 @@ def story(
 ) -> Iterator[dict[str, Any]]:
     with two_orgs() as gh:
         project = MeltanoProject.create(meltano_installed, gh, tmp_path_factory.mktemp("postgres"))
+        project.select(*EVERY_STREAM)
         with postgres_schema(project, postgres_env) as schema:
             yield story_of(project, Warehouse(project, schema), gh)
 
@@ -200,3 +226,15 @@ def test_models_and_governance_marts_agree(story) -> None:
     current, expected, marts = story["models"]
     assert current == expected
     check_answers(marts, story["gh"])
+
+
+def test_a_late_audit_event_lands_exactly_once(story) -> None:
+    late, after_incremental = story["late"]
+    answers, at_the_end = story["governance"]
+    check_late_event_rows(after_incremental)
+    check_late_event_rows(at_the_end)  # after the full refreshes, each from 180 days back
+    check_late_request(answers, story["gh"], story["audit_since"], late)
+
+
+def test_issue_18_models_answer_from_the_fake_data(story) -> None:
+    check_governance(story["governance"][0], story["gh"], story["audit_since"])

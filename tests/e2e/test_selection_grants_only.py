@@ -58,7 +58,7 @@ class Checks:
         first = warehouse.builds["first"]
         assert first["loaded"] == loaded_as(SELECTED)
         counts = empty_models(first, SELECTED)
-        assert len(counts) == 8
+        assert len(counts) == 19
         assert counts == dict.fromkeys(counts, 0)
 
     def test_without_sync_runs_no_org_is_vouched_for(self, warehouse: Selection) -> None:
@@ -100,6 +100,18 @@ class TestDuckDB(Checks):
             report.stdout
         )
         assert "stream sync_runs not selected" in report.stdout
+        for title, stream in (
+            ("Classic tokens and SSH keys at risk", "credential_authorizations"),
+            ("Grant timelines", "pat_audit_events"),
+            ("Token policy changes", "pat_audit_events"),
+            ("Grants of people who are not members", "org_members"),
+            ("Grants of organization owners", "org_members"),
+        ):
+            (line,) = [x for x in report.stdout.splitlines() if x.startswith(f"== {title}")]
+            assert line.endswith(f": not available, stream {stream} not selected"), line
+        # The grant marts of issue 18 need only pat_grants.
+        assert "== Grants over the token lifetime policy" in report.stdout
+        assert "== Grants expiring soon" in report.stdout
         assert "== Headline totals" in report.stdout
         assert "== Write or admin access" in report.stdout
 

@@ -45,7 +45,7 @@ class Checks:
         assert first["current"] == current_grant_rows(warehouse.gh)
         assert first["loaded"] == loaded_as(SELECTED)
         counts = empty_models(first, SELECTED)
-        assert len(counts) == 7
+        assert len(counts) == 18
         assert counts == dict.fromkeys(counts, 0)
         assert first["coverage"] == {}  # both read whole, just now
 

@@ -10,12 +10,18 @@
   {#- source() on every call, even at parse time: it is what gives the model its lineage. -#}
   {%- set relation = source('github_pat_grants', table_name) -%}
   {%- set columns = declared_columns(table_name) -%}
+  {#- Quoted: the audit log's `@timestamp` needs it, and `user` is a keyword in PostgreSQL. -#}
   {%- if source_exists(relation) -%}
-    (select {{ columns | map(attribute='name') | join(', ') }} from {{ relation }}) as {{ table_name }}
+    (select
+    {%- for column in columns %}
+        {{ adapter.quote(column.name) }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ relation }}) as {{ table_name }}
   {%- else -%}
     (select
     {%- for column in columns %}
-        cast(null as {{ portable_type(column.data_type) }}) as {{ column.name }}{{ ',' if not loop.last }}
+        cast(null as {{ portable_type(column.data_type) }})
+            as {{ adapter.quote(column.name) }}{{ ',' if not loop.last }}
     {%- endfor %}
     where 1 = 0) as {{ table_name }}
   {%- endif -%}
@@ -44,7 +50,8 @@
   {{ exceptions.raise_compiler_error("no source table " ~ table_name ~ " in _sources.yml") }}
 {% endmacro %}
 
-{#- A declared type (text, bigint, boolean, timestamp, json) in this warehouse's words. -#}
+{#- A declared type (text, bigint, boolean, timestamp, json, text_array) in this warehouse's
+    words. -#}
 {% macro portable_type(name) %}
   {%- set types = {
       'text': dbt.type_string(),
@@ -52,6 +59,7 @@
       'boolean': dbt.type_boolean(),
       'timestamp': dbt.type_timestamp(),
       'json': json_type(),
+      'text_array': text_array_type(),
   } -%}
   {%- if name not in types -%}
     {{ exceptions.raise_compiler_error("_sources.yml: unknown data_type " ~ name) }}
@@ -67,3 +75,13 @@
 {% macro default__json_type() %}{{ return('jsonb') }}{% endmacro %}
 
 {% macro duckdb__json_type() %}{{ return('json') }}{% endmacro %}
+
+{#- A JSON array of strings as the loaders write it (e.g. a classic token's `scopes`):
+    target-postgres makes it `text[]`, target-duckdb a JSON column. -#}
+{% macro text_array_type() %}
+  {{ return(adapter.dispatch('text_array_type', 'github_pat_grants')()) }}
+{% endmacro %}
+
+{% macro default__text_array_type() %}{{ return('text[]') }}{% endmacro %}
+
+{% macro duckdb__text_array_type() %}{{ return('json') }}{% endmacro %}

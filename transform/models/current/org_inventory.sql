@@ -1,4 +1,5 @@
--- Per organization: since when its inventory is known complete, and whether it is stale.
+-- Per organization: since when its inventory is known complete (grants, requests, credential
+-- authorizations, members), whether its audit log was read, and whether it is stale.
 -- A run counts for a stream only when it read that stream whole ("full", or "full (resumed)": a
 -- full read that began in an earlier run and completed in this one) and the organization's
 -- read completed; a failed or skipped read never moves these marks. A read's mark is its first
@@ -22,6 +23,12 @@ orgs as (
     select org from {{ ref('stg_pat_grants') }}
     union
     select org from {{ ref('stg_pat_requests') }}
+    union
+    select org from {{ ref('stg_credential_authorizations') }}
+    union
+    select org from {{ ref('stg_org_members') }}
+    union
+    select org from {{ ref('stg_pat_audit_events') }}
 ),
 
 complete as (
@@ -35,10 +42,14 @@ complete as (
 marks as (
     select
         org,
-        max(case when grants_read in ('full', 'full (resumed)')
-            then coalesce(grants_read_started_at, run_started_at) end) as grants_complete_as_of,
-        max(case when requests_read in ('full', 'full (resumed)')
-            then coalesce(requests_read_started_at, run_started_at) end) as requests_complete_as_of,
+        {{ complete_read_mark('grants') }} as grants_complete_as_of,
+        {{ complete_read_mark('requests') }} as requests_complete_as_of,
+        {{ complete_read_mark('credential_authorizations') }}
+            as credential_authorizations_complete_as_of,
+        {{ complete_read_mark('org_members') }} as members_complete_as_of,
+        -- The audit log is history, read incrementally: this only says it was read here.
+        max(case when audit_events_read is not null then run_started_at end)
+            as audit_events_read_at,
         max(run_started_at) as last_complete_read_at,
         max(case when recency = 1 then run_id end) as last_complete_run_id
     from complete
@@ -59,6 +70,9 @@ judged as (
         o.org,
         m.grants_complete_as_of,
         m.requests_complete_as_of,
+        m.credential_authorizations_complete_as_of,
+        m.members_complete_as_of,
+        m.audit_events_read_at,
         m.last_complete_read_at,
         (select max(r.run_started_at) from runs as r where r.org = o.org) as last_run_started_at,
         case

@@ -21,5 +21,13 @@ select
     requests_records,
     request_repositories_read,
     grants_verification_added,
+    credential_authorizations_read,
+    credential_authorizations_read_started_at,
+    credential_authorizations_records,
+    audit_events_read,
+    audit_events_records,
+    org_members_read,
+    org_members_read_started_at,
+    org_members_records,
     invalid_records_skipped
 from {{ loaded_source('sync_runs') }}
