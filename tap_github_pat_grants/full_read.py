@@ -97,7 +97,7 @@ class FullRead:
             return
         bookmark = self._state.get(PROGRESS_MARKERS, {}).get("replication_key_value")
         mark = dump_progress(self.progress, self.mark, bookmark)
-        self._mark_size = len(mark["done"])
+        self._mark_size = sum(map(len, mark["done"]))
         self._state[FULL_READ] = mark
 
     def stopped(self, error: TapError) -> TapError:

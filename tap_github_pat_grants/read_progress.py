@@ -12,7 +12,7 @@ started with that STATE continues it instead of starting over:
       "page": 4,                # the page in flight: a rerun reads it again
       "pages": 10,              # the pages GitHub announced for the list (when it said)
       "rows": 352,              # records emitted so far (for the lines a person reads)
-      "done": "z1:eJz...",      # the ids emitted, with their children (`SeenIds.dump`)
+      "done": ["z1", "eJz..."], # the ids emitted, with their children (`SeenIds.dump`)
       "done_other": [],         # ids that do not pack (rare; left out when empty)
       "end": ["...", 5, "/orgs/acme/personal-access-tokens"],  # pass 1 ended short: for pass 2
       "bookmark": "2026-01-04T08:00:00.000Z"  # the latest replication-key value emitted
@@ -111,7 +111,7 @@ def mark_problem(mark: object) -> str | None:
         (type(version) in {int, type(None)}, "its version is not a number"),
         (not unfinished or counted, "its query, page or rows are not counts"),
         (not unfinished or mark.get("pass") in {1, 2}, "its pass is neither 1 nor 2"),
-        (not unfinished or isinstance(mark.get("done"), str), "it holds no ids"),
+        (not unfinished or isinstance(mark.get("done"), list), "it holds no ids"),
     ]
     return next((problem for fine, problem in checks if not fine), None)
 

@@ -17,14 +17,14 @@ _PACKED = "I"  # unsigned, 4 bytes: GitHub's ids are positive and (today) below 
 _LARGEST = 2 ** (8 * array(_PACKED).itemsize) - 1
 _RUN = 4096  # ids sorted at a time while filling
 _SLICE = 8192  # ids encoded at a time into STATE
-# The text form: "z1:" and one chunk per sorted run, comma-separated; a chunk is the base64 of
+# The text form: "z1", then chunks (a sorted run's ids, 8,192 at a time); a chunk is the base64 of
 # the zlib-compressed byte planes (every gap's lowest byte, then every gap's second byte, ...)
 # of the little-endian uint32 gaps between the run's ids (the first from 0). Ids of one org's
 # list are close together, so the gaps are small and their high planes mostly zero: 1,000 ids
 # of one org make ~1 KiB of text, 8,000 ids spread over a billion ~26 KiB, 100,000 ~250 KiB.
 # A run's chunk is made once (runs change only when merged), so STATE written every few
 # requests costs little more than the ids added since the last.
-_FORMAT = "z1:"
+_FORMAT = "z1"
 _WIDTH = 4
 _MAX_TEXT_BYTES = 64 * 2**20  # decompressed: 16 million ids
 
@@ -44,7 +44,7 @@ class SeenIds:
         """Empty; `add` during the first pass, `seal`, then look up and `add` what was missed."""
         self._filling = array(_PACKED)  # the current run of ids, unsorted
         self._runs: list[array[int]] = []  # sorted runs, each at most half the one before
-        self._chunks: list[str | None] = []  # each run's text form, once made
+        self._chunks: list[list[str] | None] = []  # each run's text form, once made
         self._sealed = False
         self._others: set[object] = set()  # added after sealing, or not packable
 
@@ -86,29 +86,40 @@ class SeenIds:
                 return True
         return False
 
-    def dump(self) -> tuple[str, list[t.Any]]:
-        """The text form of the packed ids, and the ids that do not pack (JSON values)."""
+    def dump(self) -> tuple[list[str], list[t.Any]]:
+        """The packed ids' text form (its format, then chunks), and the ids that do not pack.
+
+        A run's chunks are made once and shared by every later STATE: a checkpoint of 100,000
+        ids makes no new large string.
+        """
         for index, run in enumerate(self._runs):
             if self._chunks[index] is None:
                 # In slices: encoding a whole 65,536-id run at once costs ~1 MiB of peak memory.
                 slices = (run[start : start + _SLICE] for start in range(0, len(run), _SLICE))
-                self._chunks[index] = ",".join(map(_chunk, slices))
+                self._chunks[index] = list(map(_chunk, slices))
         packable = (t.cast("int", row_id) for row_id in self._others if _packs(row_id))
         rest = array(_PACKED, sorted(itertools.chain(self._filling, packable)))
-        chunks = [chunk for chunk in (*self._chunks, _chunk(rest) if rest else None) if chunk]
+        chunks = [chunk for run in self._chunks for chunk in run or ()]
+        if rest:
+            chunks.append(_chunk(rest))
         others = [row_id for row_id in self._others if not _packs(row_id)]
-        return _FORMAT + ",".join(chunks), others
+        return [_FORMAT, *chunks], others
 
     @classmethod
-    def load(cls, text: str, others: t.Iterable[t.Any] = (), *, sealed: bool = False) -> SeenIds:
-        """The ids `dump` wrote; ValueError when `text` is not its form."""
-        if not text.startswith(_FORMAT):
+    def load(
+        cls, parts: list[str], others: t.Iterable[t.Any] = (), *, sealed: bool = False
+    ) -> SeenIds:
+        """The ids `dump` wrote; ValueError when `parts` are not its form."""
+        if not isinstance(parts, list) or parts[:1] != [_FORMAT]:
             msg = "not a packed id list"
             raise ValueError(msg)
         seen = cls()
-        for chunk in filter(None, text[len(_FORMAT) :].split(",")):
+        for chunk in parts[1:]:
+            if not isinstance(chunk, str):
+                msg = "not a packed id list"
+                raise ValueError(msg)  # noqa: TRY004 (a mark that cannot be read: one kind of error)
             seen._runs.append(_run(chunk))
-            seen._chunks.append(chunk)
+            seen._chunks.append([chunk])
         seen._others.update(others)
         seen._sealed = sealed
         return seen

@@ -24,7 +24,7 @@ GOOD = {
     "pass": 1,
     "page": 4,
     "rows": 352,
-    "done": "z1:eJwDAAAAAAE=",
+    "done": ["z1", "eJwDAAAAAAE="],
 }
 
 

@@ -55,10 +55,10 @@ def test_the_text_form_keeps_every_id_and_reads_back_sealed_or_not():
     for row_id in (*ids[5_000:], None, "x", 2**40):
         seen.add(row_id)
 
-    text, others = seen.dump()
-    again = SeenIds.load(text, others, sealed=True)
+    parts, others = seen.dump()
+    again = SeenIds.load(parts, others, sealed=True)
 
-    assert text.startswith("z1:")
+    assert parts[0] == "z1"
     assert sorted(others, key=str) == sorted([None, "x", 2**40], key=str)
     assert all(row_id in again for row_id in (*ids, None, "x", 2**40))
     assert 5 not in again
@@ -70,11 +70,18 @@ def test_the_text_form_is_small_for_one_orgs_ids():
     seen = SeenIds()
     for n in range(1_000):
         seen.add(100_000 + 7 * n)
-    assert len(seen.dump()[0]) < 200
+    assert sum(map(len, seen.dump()[0])) < 200
 
 
 def test_an_empty_set_round_trips_and_a_broken_text_is_refused():
     assert 1 not in SeenIds.load(SeenIds().dump()[0])
-    for broken in ("", "z2:AAAA", "z1:not base64!", "z1:" + "eJwLAAAA"):
+    for broken in (
+        [],
+        "z1:AAAA",
+        ["z2", "AAAA"],
+        ["z1", "not base64!"],
+        ["z1", "eJwLAAAA"],
+        ["z1", 5],
+    ):
         with pytest.raises(ValueError, match=r"packed id list"):
             SeenIds.load(broken)
