@@ -161,7 +161,7 @@ def test_a_full_read_larger_than_one_rate_window_completes_in_two_runs(github, a
 
 
 def test_a_read_stopped_in_its_verification_pass_continues_there(github, app_config):
-    org = github.add_org(generate_org("acme", 1_000, seed=23))
+    org = github.add_org(generate_org("acme", 400, seed=23, subset_fraction=0.1))
     run_tap(app_config(), catalog=GRANTS)
     first_pass = next(i for i, r in enumerate(github.requests_log) if is_verification(r))
     with_token = [r for r in github.requests_log[:first_pass] if r.auth_kind == "installation"]
@@ -404,7 +404,7 @@ def test_a_mark_that_cannot_be_read_starts_the_read_over(github, app_config, cap
 
 
 def test_state_is_written_while_a_long_org_read_goes_on(github, app_config):
-    github.add_org(generate_org("acme", 1_000, seed=32))
+    github.add_org(generate_org("acme", 1_000, seed=32, subset_fraction=0.1))
 
     run = run_tap(app_config(), catalog=GRANTS)
 

@@ -1,8 +1,9 @@
-"""Issue 21: a warehouse loaded with some of the streams, in DuckDB or PostgreSQL, and what its
-dbt builds show. Each `test_selection_*` module loads its selection once per dialect: its checks
-are a class (`selected` streams, `load` steps, tests) run as `TestDuckDB` and `TestPostgreSQL`,
-each with its own class-scoped `warehouse` (tests/e2e/conftest.py); under `--dist loadscope` a
-class, so a warehouse, belongs to one pytest-xdist worker."""
+"""Issue 21: a warehouse loaded with some of the streams, and what its dbt builds show.
+
+`test_selections.py` (DuckDB) takes one warehouse through one selection after another, a class
+with its `selected` streams, its `load` steps and its tests, on the class-scoped `warehouse`
+(tests/e2e/conftest.py); `test_postgres.py` observes its first, partial step the same way.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ warehouse, loaded once by the module's fixture, asserted by the tests below.
 
 target-postgres upserts by key and applies ACTIVATE_VERSION, which the tap sends only after the
 last organization of a complete whole-table read. So:
-1. a first run: jsonb columns, every row live once;
+0. only `pat_grants` selected: the dbt build passes, the other tables' models are empty (issue
+   21; DuckDB's selections: test_selections.py);
+1. every stream read whole: jsonb columns, every row live once;
 2. a token used again and a grant approved: the incremental run updates and inserts;
 3. a grant of acme revoked, then a full refresh that reads acme whole and fails on globex
    (exit 1): no version, so nothing looks revoked;
@@ -49,6 +51,7 @@ from tests.e2e.governance import (
     someone_leaves,
 )
 from tests.e2e.project import MeltanoProject, Warehouse, postgres_schema, two_orgs
+from tests.e2e.selections import Selection, empty_models, failed_dbt_nodes, loaded_as
 from tests.fake_github import format_utc
 
 if TYPE_CHECKING:
@@ -89,7 +92,12 @@ def rows_of(house: Warehouse, *grants: tuple[str, int]) -> list[list[dict[str, A
 
 def story_of(project: MeltanoProject, house: Warehouse, gh: FakeGitHub) -> dict[str, Any]:
     seen: dict[str, Any] = {"gh": gh}
-    project(*RUN)
+    # Issue 21 in PostgreSQL: only pat_grants selected, the build passes (docs/warehouse.md).
+    project.select("pat_grants")
+    seen["grants only"] = Selection(project, house, gh, {}).run("grants only")
+    seen["grants only"]["expected"] = current_grant_rows(gh)  # before the story changes the fake
+    project.select(*EVERY_STREAM)
+    project(*FULL_REFRESH)  # every stream read whole: the story's first run
     (types,) = house.raw(
         "select column_name, data_type from information_schema.columns "
         f"where table_schema = '{house.postgres_schema}' and table_name = 'pat_grants' "
@@ -167,9 +175,18 @@ def story(
 ) -> Iterator[dict[str, Any]]:
     with two_orgs() as gh:
         project = MeltanoProject.create(meltano_installed, gh, tmp_path_factory.mktemp("postgres"))
-        project.select(*EVERY_STREAM)
         with postgres_schema(project, postgres_env) as schema:
             yield story_of(project, Warehouse(project, schema), gh)
+
+
+def test_only_pat_grants_selected_the_build_passes_and_the_other_models_are_empty(story) -> None:
+    build = story["grants only"]
+    assert failed_dbt_nodes(build) == {}
+    assert build["current"] == build["expected"]
+    assert build["loaded"] == loaded_as(("pat_grants",))
+    counts = empty_models(build, ("pat_grants",))
+    assert len(counts) == 19
+    assert counts == dict.fromkeys(counts, 0)
 
 
 def test_first_run_loads_jsonb_columns_and_every_row_live(story) -> None:
