@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with only Python >= 3.10: installs the project and
 # its dev tools into .venv, Meltano into its own venv (its dependencies must not decide the
-# tap's), the Dagster code location into its own venv, a local PostgreSQL for the loader tests,
-# then lint, type-check and every test on both cores; the tests that need no Meltano again under
-# the oldest and the newest Python the machine has (3.10, 3.13), beside the main run; the
+# tap's), the Dagster code location into its own venv, venvs of the oldest and the newest Python
+# the machine has (3.10, 3.13), and a local PostgreSQL for the loader tests, all at once; then
+# every test on both cores, with lint and types and the tests that need no Meltano under 3.10
+# and 3.13 beside it (the main run waits on Meltano, loaders and dbt for much of its time); the
 # Dagster tests last.
 # Extra arguments go to the main pytest call, e.g. `bash scripts/test.sh -m "not e2e"`, and
 # then skip the other Pythons and the Dagster tests (`ALL_TESTS=1` runs them anyway).
@@ -14,6 +15,8 @@ python=${PYTHON:-python3}
 meltano_version=4.4.1
 other_pythons=${OTHER_PYTHONS:-3.10 3.13}
 workers=${PYTEST_WORKERS:-2}
+all_tests=$([[ $# -eq 0 || ${ALL_TESTS:-} == 1 ]] && echo 1 || true)
+logs=$(mktemp -d)
 started=$SECONDS
 
 step() { printf '\n== %s (%d s)\n' "$*" $((SECONDS - started)); }
@@ -34,65 +37,76 @@ venv() {  # venv DIR PYTHON PIP-ARGS...: create once, install quietly
   "$dir/bin/python" -m pip install --quiet --upgrade pip
   "$dir/bin/python" -m pip install --quiet "$@"
 }
-
-step "Python environment (.venv)"
-venv .venv "$python" -e '.[dev]'
-
-step "Meltano $meltano_version (.tools/meltano) and its plugins (.meltano/)"
-# [postgres]: psycopg for a system database (state) on PostgreSQL, as the Dagster runs use.
-venv .tools/meltano "$python" "meltano[postgres]==$meltano_version"
-export MELTANO_BIN="$PWD/.tools/meltano/bin/meltano"
-# Installed once here for every end-to-end test (dbt's own tests run in `dbt-*:build`).
-install_dir=$(mktemp -d)
-MELTANO_DATABASE_URI="sqlite:///$install_dir/meltano.db" MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
-  .tools/meltano/bin/meltano install > "$install_dir/install.log" 2>&1 \
-  || { tail -n 40 "$install_dir/install.log"; exit 1; }
-
-step "Dagster code location (.tools/dagster)"
-venv .tools/dagster "$python" -e . -e 'orchestration/dagster[test]'
-
-step "PostgreSQL on 127.0.0.1 (for the target-postgres tests)"
-eval "$(bash .ci/postgres.sh)"
-
-step "Lint and types"
-.venv/bin/ruff format --check .
-.venv/bin/ruff check .
-.venv/bin/mypy
-(cd orchestration/dagster && ../../.tools/dagster/bin/mypy)
-
-all_tests=$([[ $# -eq 0 || ${ALL_TESTS:-} == 1 ]] && echo 1 || true)
-
-other_pythons_tests() {  # the Meltano-free tests under each other Python, one after the other
+meltano_and_plugins() {
+  # [postgres]: psycopg for a system database (state) on PostgreSQL, as the Dagster runs use.
+  venv .tools/meltano "$python" "meltano[postgres]==$meltano_version"
+  # Installed once here for every end-to-end test (dbt's own tests run in `dbt-*:build`).
+  MELTANO_DATABASE_URI="sqlite:///$logs/meltano.db" MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
+    .tools/meltano/bin/meltano install
+}
+other_venvs() {
   local version other
   for version in $other_pythons; do
     other=$(find_python "$version")
-    if [[ -z $other ]]; then
-      echo "test.sh: no Python $version on this machine; the tests were not run under it"
-      continue
-    fi
-    echo "== Tests that need no Meltano, under Python $version ($other)"
-    venv ".tools/python$version" "$other" -e '.[dev]'
-    ".tools/python$version/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not postgres"
+    [[ -z $other ]] || venv ".tools/python$version" "$other" -e '.[dev]'
   done
 }
-
-if [[ -n $all_tests ]]; then
-  # Beside the main run, which waits on Meltano, loaders and dbt for much of its time.
-  other_log=$(mktemp)
-  other_pythons_tests > "$other_log" 2>&1 &
-  other_pid=$!
-fi
-
-step "Tests ($workers workers)"
-.venv/bin/python -m pytest -n "$workers" --dist loadscope "$@"
-
-if [[ -n $all_tests ]]; then
-  step "Tests that need no Meltano, under Python $other_pythons (run beside the above)"
-  if ! wait "$other_pid"; then
-    tail -n 60 "$other_log"
+lint_and_types() {
+  .venv/bin/ruff format --check .
+  .venv/bin/ruff check .
+  .venv/bin/mypy
+  (cd orchestration/dagster && ../../.tools/dagster/bin/mypy)
+}
+other_python_tests() {  # other_python_tests 3.10: the Meltano-free tests under that Python
+  if [[ ! -x .tools/python$1/bin/python ]]; then
+    echo "test.sh: no Python $1 on this machine; the tests were not run under it"
+    return
+  fi
+  ".tools/python$1/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not postgres"
+}
+# Background jobs stop with the script, whichever way it ends.
+trap 'jobs -p | xargs -r kill 2> /dev/null || true' EXIT
+start() {  # start NAME COMMAND...: in the background, its output in $logs/NAME.log
+  local name=$1
+  shift
+  "$@" > "$logs/$name.log" 2>&1 &
+  eval "pid_$name=$!"
+}
+finish() {  # finish NAME: wait for it; on failure show its log's end and stop
+  local name=$1 pid
+  pid=$(eval "echo \$pid_$name")
+  if ! wait "$pid"; then
+    echo "test.sh: $name failed; its last lines:" >&2
+    tail -n 60 "$logs/$name.log" >&2
     exit 1
   fi
-  grep -E "^== |passed|failed|no Python" "$other_log" || true
+}
+
+step "Environments at once: .venv, Meltano and its plugins, Dagster, other Pythons, PostgreSQL"
+start venv venv .venv "$python" -e '.[dev]'
+start meltano meltano_and_plugins
+start dagster venv .tools/dagster "$python" -e . -e 'orchestration/dagster[test]'
+[[ -z $all_tests ]] || start others_venvs other_venvs
+start postgres bash .ci/postgres.sh
+for name in venv meltano dagster postgres; do finish "$name"; done
+[[ -z $all_tests ]] || finish others_venvs
+eval "$(grep '^export PG' "$logs/postgres.log")"
+export MELTANO_BIN="$PWD/.tools/meltano/bin/meltano"
+
+step "Tests ($workers workers), with lint and types and the other Pythons beside them"
+start lint lint_and_types
+if [[ -n $all_tests ]]; then
+  for version in $other_pythons; do start "python${version/./_}" other_python_tests "$version"; done
+fi
+.venv/bin/python -m pytest -n "$workers" --dist loadscope "$@"
+finish lint
+step "Lint and types: passed"
+if [[ -n $all_tests ]]; then
+  for version in $other_pythons; do
+    finish "python${version/./_}"
+    step "Tests that need no Meltano, under Python $version"
+    grep -E "passed|failed|no Python" "$logs/python${version/./_}.log" || true
+  done
 
   step "Dagster: dbt manifest, definitions validate, tests (tests/dagster)"
   # The code location reads transform/'s manifest at import: parse it fresh (the project may
