@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.dagster
 
 STATE_ID = "dev:tap-github-pat-grants-to-target-postgres:{}"
-RAW = ["pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories"]
+# The tables a load writes under meltano.yml's `select` (issue 18's streams are not selected).
+SELECTED = ["pat_grants", "pat_grant_repositories", "pat_requests", "pat_request_repositories"]
 FULL_REFRESH = {"pat_grants/full_refresh": "true"}
 
 
@@ -115,7 +116,7 @@ def test_three_organizations_at_once_one_failing(
     grants = len(github.org("org-a").grants)
     assert any(line.startswith(f"pat_grants org org-a: done, {grants} records") for line in lines)
     written = materializations(instance, done["org-a"].run_id)
-    assert sorted(written) == sorted(f"github_pat_grants/{t}" for t in [*RAW, "sync_runs"])
+    assert sorted(written) == sorted(f"github_pat_grants/{t}" for t in [*SELECTED, "sync_runs"])
     ((started, run_id),) = warehouse.query(
         "select run_started_at, run_id from {schema}.sync_runs where org = 'org-a'"
     )
@@ -130,7 +131,7 @@ def test_three_organizations_at_once_one_failing(
         started.replace(tzinfo=timezone.utc).timestamp()
     )
     want = expected_rows(github, "org-a")
-    for table in RAW:
+    for table in SELECTED:
         assert written[f"github_pat_grants/{table}"]["dagster/partition_row_count"] == want[table]
     children = written["github_pat_grants/pat_grant_repositories"]
     assert (children["read"], children["records"]) == ("full", want["pat_grant_repositories"])

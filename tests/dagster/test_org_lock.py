@@ -14,8 +14,8 @@ pytestmark = pytest.mark.dagster
 
 
 def spec_of(pipeline_env, org, *, wait_seconds):
-    from pat_grants_dagster.dbt_project import raw_tables
     from pat_grants_dagster.org_load_spec import OrgLoadSpec
+    from pat_grants_dagster.raw_tables import RAW_TABLES
 
     return OrgLoadSpec(
         org=org,
@@ -27,7 +27,7 @@ def spec_of(pipeline_env, org, *, wait_seconds):
         extractor="tap-github-pat-grants",
         loader="target-postgres",
         loader_schema=pipeline_env["TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA"],
-        tables=tuple(raw_tables()),
+        tables=tuple(RAW_TABLES),  # the load's tables, as the asset gives them
         lock_wait_seconds=wait_seconds,
         timeout_seconds=600,
     )

@@ -152,6 +152,7 @@ def test_partition_changes(wanted, present, added, retired):
         ("pat_grants", "grants"),
         ("pat_request_repositories", "request_repositories"),
         ("org_members", "org_members"),
+        ("pat_audit_events", "audit_events"),
     ],
 )
 def test_sync_runs_column_prefix_of_a_table(table, prefix):
@@ -160,7 +161,54 @@ def test_sync_runs_column_prefix_of_a_table(table, prefix):
     assert ledger_prefix(table) == prefix
 
 
-def test_schema_messages_one_per_stream_of_the_catalog():
+def stream(name, **metadata):
+    """A catalog entry whose own metadata (breadcrumb []) is `metadata`."""
+    entry = {"tap_stream_id": name, "schema": {"type": "object"}}
+    if metadata:
+        entry["metadata"] = [
+            {"breadcrumb": ["properties", "id"], "metadata": {"selected": True}},
+            {"breadcrumb": [], "metadata": metadata},
+        ]
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("metadata", "selected"),
+    [
+        ({"selected": True, "selected-by-default": False}, True),
+        ({"selected": False, "selected-by-default": True}, False),
+        ({"selected-by-default": False}, False),
+        ({"selected-by-default": True}, True),
+        ({"inclusion": "available"}, True),
+        ({"selected": False, "inclusion": "automatic"}, True),
+        ({}, True),
+    ],
+)
+def test_which_streams_a_catalog_selects(metadata, selected):
+    from pat_grants_dagster.meltano_selection import selected_streams
+
+    catalog = {"streams": [stream("pat_grants", selected=True), stream("org_members", **metadata)]}
+    want = ["pat_grants", "org_members"] if selected else ["pat_grants"]
+    assert selected_streams(json.dumps(catalog).encode()) == want
+
+
+def test_the_projects_selection_is_meltanos(monkeypatch):
+    from pat_grants_dagster.meltano_project import EXTRACTOR, MELTANO_ENVIRONMENT
+    from pat_grants_dagster.meltano_selection import project_selection
+
+    from tests.dagster.conftest import REPO, meltano_executable
+
+    # meltano.yml selects every stream but issue 18's (test_asset_graph.py: the loads' tables);
+    # a deployment that selects some of them gets their tables loaded. Uncached: Meltano asked.
+    select = '["pat_grants.*", "org_members.*", "pat_audit_events.*", "sync_runs.*"]'
+    monkeypatch.setenv("TAP_GITHUB_PAT_GRANTS__SELECT", select)
+    selected = project_selection.__wrapped__(
+        str(REPO), meltano_executable(), MELTANO_ENVIRONMENT, EXTRACTOR
+    )
+    assert set(selected) == {"pat_grants", "org_members", "pat_audit_events", "sync_runs"}
+
+
+def test_schema_messages_one_per_stream_the_catalog_selects():
     from pat_grants_dagster.warehouse import schema_messages
 
     catalog = {
@@ -171,6 +219,7 @@ def test_schema_messages_one_per_stream_of_the_catalog():
                 "key_properties": ["org", "id"],
             },
             {"tap_stream_id": "sync_runs", "schema": {"type": "object"}},
+            stream("org_members", selected=False),  # not selected: no table made for it
         ]
     }
     lines = schema_messages(json.dumps(catalog).encode()).decode().splitlines()

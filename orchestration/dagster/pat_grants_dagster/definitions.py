@@ -16,15 +16,15 @@ from dagster_dbt import DbtCliResource
 from pat_grants_dagster.automation import LOAD_JOB, daily, dbt_after_loads, weekly_full_refresh
 from pat_grants_dagster.dbt_assets import github_pat_grants_dbt
 from pat_grants_dagster.dbt_project import DBT_PROJECT, REPOSITORY, dbt_executable
-from pat_grants_dagster.meltano_project import MeltanoProject
+from pat_grants_dagster.meltano_project import MELTANO_BIN, MELTANO_ENVIRONMENT, MeltanoProject
 from pat_grants_dagster.partition_sensor import organization_partitions
 from pat_grants_dagster.raw_tables import load_organization
 
 meltano = MeltanoProject(
     project_dir=str(REPOSITORY),
-    meltano_bin=os.environ.get("MELTANO_BIN", "meltano"),
+    meltano_bin=MELTANO_BIN,
     database_url=EnvVar("MELTANO_DATABASE_URI"),
-    environment=os.environ.get("MELTANO_ENVIRONMENT", "dev"),
+    environment=MELTANO_ENVIRONMENT,
     loader_schema=os.environ.get("TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA", "github_pat_grants"),
     lock_wait_seconds=float(os.environ.get("PAT_GRANTS_LOCK_WAIT_SECONDS", "300")),
 )

@@ -7,9 +7,16 @@ load's process through its environment only, never through Pipes extras or run c
 
 from __future__ import annotations
 
+import os
+
 from dagster import ConfigurableResource
 
 from pat_grants_dagster.org_load_spec import OrgLoadSpec
+
+# The deployment's settings (environment variables, read when the code location loads).
+MELTANO_BIN = os.environ.get("MELTANO_BIN", "meltano")
+MELTANO_ENVIRONMENT = os.environ.get("MELTANO_ENVIRONMENT", "dev")
+EXTRACTOR = "tap-github-pat-grants"
 
 
 class MeltanoProject(ConfigurableResource):  # type: ignore[type-arg]  # Dagster: used bare
@@ -19,7 +26,7 @@ class MeltanoProject(ConfigurableResource):  # type: ignore[type-arg]  # Dagster
     meltano_bin: str = "meltano"
     database_url: str  # MELTANO_DATABASE_URI: state store and locks (PostgreSQL)
     environment: str = "dev"
-    extractor: str = "tap-github-pat-grants"
+    extractor: str = EXTRACTOR
     loader: str = "target-postgres"
     loader_schema: str = "github_pat_grants"  # TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA
     lock_wait_seconds: float = 300.0

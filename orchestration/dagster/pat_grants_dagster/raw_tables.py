@@ -2,9 +2,11 @@
 
 Materializing a partition is that organization's own `meltano run`, started through Dagster
 Pipes (`org_load.py`): one run writes every selected table of one organization, so the tables
-are one multi-asset that cannot be split; a table whose stream is not selected is skipped,
-not failed. A full refresh is the run tag `pat_grants/full_refresh=true` (the weekly schedule
-sets it; add it in the UI's launchpad), not another asset. Every load belongs to the pool
+are one multi-asset that cannot be split. Its assets are the dbt sources whose streams the
+Meltano project selects (`meltano_selection.py`); the source of a stream not selected (issue
+18's, by default) stays in the graph as an asset no load writes, never reported materialized.
+A full refresh is the run tag `pat_grants/full_refresh=true` (the weekly schedule sets it; add
+it in the UI's launchpad), not another asset. Every load belongs to the pool
 `github_org_loads`, whose limit is how many organizations load at once across all runs.
 """
 
@@ -27,13 +29,26 @@ from dagster import (
     multi_asset,
 )
 
-from pat_grants_dagster.dbt_project import RAW_SOURCE, raw_tables
-from pat_grants_dagster.meltano_project import MeltanoProject
+from pat_grants_dagster.dbt_project import RAW_SOURCE, REPOSITORY, raw_tables
+from pat_grants_dagster.meltano_project import (
+    EXTRACTOR,
+    MELTANO_BIN,
+    MELTANO_ENVIRONMENT,
+    MeltanoProject,
+)
+from pat_grants_dagster.meltano_selection import project_selection
 from pat_grants_dagster.organizations import ORGANIZATIONS
 
 FULL_REFRESH_TAG = "pat_grants/full_refresh"
 LOAD_POOL = "github_org_loads"
-RAW_TABLES = raw_tables()
+SELECTED_STREAMS = project_selection(str(REPOSITORY), MELTANO_BIN, MELTANO_ENVIRONMENT, EXTRACTOR)
+# The tables a load writes: the dbt sources (in their order) whose streams are selected.
+RAW_TABLES = {
+    table: description for table, description in raw_tables().items() if table in SELECTED_STREAMS
+}
+if not RAW_TABLES:
+    msg = f"{EXTRACTOR} selects none of the dbt sources' streams: nothing for a load to write"
+    raise RuntimeError(msg)
 # Read at import, so every process that runs a load has the same policy. A retry is a new
 # `meltano run` that resumes from the org's own state.
 ORG_RETRY_POLICY = RetryPolicy(
@@ -62,7 +77,6 @@ def is_full_refresh(tags: dict[str, str]) -> bool:
             description=description or f"The tap's `{table}` table.",
             group_name=RAW_SOURCE,
             kinds={"meltano", "postgres"},
-            skippable=True,  # a stream not selected writes nothing, and fails nothing
         )
         for table, description in RAW_TABLES.items()
     ],

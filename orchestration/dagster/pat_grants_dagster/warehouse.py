@@ -16,6 +16,7 @@ import psycopg
 
 from pat_grants_dagster.ledger import connect
 from pat_grants_dagster.meltano_process import MeltanoResult, run_meltano
+from pat_grants_dagster.meltano_selection import selected_streams
 from pat_grants_dagster.org_lock import advisory_lock, libpq_url
 
 if TYPE_CHECKING:
@@ -74,8 +75,15 @@ def missing_tables(schema: str, tables: tuple[str, ...]) -> list[str]:
 
 
 def schema_messages(catalog: bytes) -> bytes:
-    """One Singer SCHEMA message per stream of the tap's catalog."""
-    streams: list[dict[str, Any]] = json.loads(catalog)["streams"]
+    """One Singer SCHEMA message per stream the tap's catalog selects.
+
+    Not the others: a table is created when its stream is loaded (dbt's `source_tables` says
+    which are), not because the warehouse was prepared.
+    """
+    selected = set(selected_streams(catalog))
+    streams: list[dict[str, Any]] = [
+        stream for stream in json.loads(catalog)["streams"] if stream["tap_stream_id"] in selected
+    ]
     lines = [
         json.dumps(
             {
