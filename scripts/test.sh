@@ -6,8 +6,6 @@
 # a local PostgreSQL for the loader tests, all at once; then every test on both cores, with
 # lint and types, the Dagster tests, and the tests that need no Meltano under the other Python
 # beside them (the main run waits on Meltano, loaders and dbt for much of its time).
-# Under the other Python the long scenarios (marker `long`) are left out: they exercise the
-# same code as the rest, for many requests or seconds, and run under the main Python.
 # Extra arguments go to the main pytest call, e.g. `bash scripts/test.sh -m "not e2e"`, and
 # then skip the other Pythons and the Dagster tests (`ALL_TESTS=1` runs them anyway).
 set -euo pipefail
@@ -67,7 +65,7 @@ other_python_tests() {  # other_python_tests 3.10: the Meltano-free tests under 
     echo "test.sh: no Python $1 on this machine; the tests were not run under it"
     return
   fi
-  ".tools/python$1/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not postgres and not long"
+  ".tools/python$1/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not postgres"
 }
 # Background jobs stop with the script, whichever way it ends.
 trap 'jobs -p | xargs -r kill 2> /dev/null || true' EXIT
@@ -125,7 +123,7 @@ fi
 show lint "Lint and types"
 if [[ -n $all_tests ]]; then
   for version in $other_pythons; do
-    show "python${version/./_}" "Tests that need no Meltano (nor long scenarios), under Python $version"
+    show "python${version/./_}" "Tests that need no Meltano, under Python $version"
   done
   show dagster_tests "Dagster: dbt manifest, definitions validate, tests (tests/dagster)"
 fi

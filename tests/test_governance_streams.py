@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-import pytest
-
 from tests.fake_github import generate_org
 from tests.helpers import catalog, list_requests
 from tests.tap_runner import run_tap
@@ -34,7 +32,6 @@ def _repo_verification_pages(records) -> int:
     )
 
 
-@pytest.mark.long
 def test_a_sync_of_1000_grants_600_subset_makes_the_minimum_requests(github, app_config):
     org = github.add_org(generate_org("acme", 1000, n_requests=30, seed=61, subset_fraction=0.6))
     subset = [g for g in org.grants if g.repository_selection == "subset"]

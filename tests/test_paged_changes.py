@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from tests.fake_github import (
     generate_org,
     make_grant,
@@ -170,7 +168,6 @@ def test_a_grant_revoked_before_its_repositories_are_read_is_no_fault(github, ap
     ]
 
 
-@pytest.mark.long
 def test_a_full_read_of_1000_grants_costs_ten_more_requests_and_no_child_request(
     github, app_config
 ):

@@ -36,9 +36,6 @@ from tests.tap_runner import TapRun, parse_lines, run_tap
 GRANTS = catalog("pat_grants", "pat_grant_repositories", "sync_runs")
 REQUESTS = catalog("pat_requests", "pat_request_repositories", "sync_runs")
 TWO_HOURS = 7_200
-# Runs of 1,000 grants and more, some killed or waiting: the longest scenarios.
-pytestmark = pytest.mark.long
-
 RESUMES = (
     r"; the full read of {stream} in org {org} stopped after [\d,]+ records "
     r"\({pass_} pass, page \d+ of \d+\): a rerun from this run's STATE continues it$"
