@@ -19,13 +19,13 @@ import base64
 import binascii
 import bisect
 import hashlib
-import threading
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, TypeVar
+from typing import Any
+
+from tests.fake_github.versioned_cache import VersionedCache
 
 Json = dict[str, Any]
 Key = tuple[int, str]  # (@timestamp, _document_id): GitHub's order, and a cursor's place
-T = TypeVar("T")
 
 GIT_ACTIONS = "git."  # Git events are served only with `include=git` or `include=all`
 
@@ -92,15 +92,13 @@ def audit_event(
     return event
 
 
-class AuditLog:
+class AuditLog(VersionedCache):
     """The events, kept sorted on demand; anything derived is cached until the log changes."""
 
     def __init__(self, events: Iterable[Json] = ()) -> None:
+        super().__init__()
         self._events: list[Json] = []
         self._ids: set[str] = set()
-        self._cache: dict[Hashable, Any] = {}
-        self._lock = threading.Lock()
-        self.version = 0
         self.extend(events)
 
     def __len__(self) -> int:
@@ -124,8 +122,7 @@ class AuditLog:
                     raise ValueError(msg)
                 self._ids.add(doc_id)
                 self._events.append(event)
-            self.version += 1
-            self._cache.clear()
+            self._changed()
 
     def remove(self, doc_id: str) -> Json:
         """Take one event out (GitHub never does; for tests of a key that disappears)."""
@@ -133,21 +130,8 @@ class AuditLog:
             found = next(e for e in self._events if e["_document_id"] == doc_id)
             self._events.remove(found)
             self._ids.discard(doc_id)
-            self.version += 1
-            self._cache.clear()
+            self._changed()
         return found
-
-    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """A value derived from the current events, computed once per version."""
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]  # type: ignore[no-any-return]
-            version = self.version
-        value = compute()
-        with self._lock:
-            if self.version == version:
-                self._cache[key] = value
-        return value
 
     def sorted(self) -> list[Json]:
         """Every event, oldest first (`@timestamp`, then `_document_id`)."""

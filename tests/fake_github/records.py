@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from tests.fake_github.governance import Governance
+from tests.fake_github.versioned_cache import VersionedCache
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
 
 Json = dict[str, Any]
 
@@ -128,17 +128,14 @@ class PatRequest(PatRecord):
 
 
 R = TypeVar("R", bound=PatRecord)
-T = TypeVar("T")
 
 
-class RecordList(Generic[R]):
+class RecordList(VersionedCache, Generic[R]):
     """An organization's grants or requests, with caches dropped whenever anything changes."""
 
     def __init__(self, records: Iterable[R] = ()) -> None:
+        super().__init__()
         self._records: list[R] = []
-        self._cache: dict[Hashable, Any] = {}
-        self._lock = threading.Lock()
-        self.version = 0
         self.extend(records)
 
     def __iter__(self) -> Iterator[R]:
@@ -188,20 +185,7 @@ class RecordList(Generic[R]):
     def touch(self) -> None:
         """Invalidate every cache (encoded JSON, filtered lists, index)."""
         with self._lock:
-            self.version += 1
-            self._cache.clear()
-
-    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """A value derived from the current records, computed once per version."""
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]  # type: ignore[no-any-return]
-            version = self.version
-        value = compute()
-        with self._lock:
-            if self.version == version:
-                self._cache[key] = value
-        return value
+            self._changed()
 
     def _index(self) -> dict[int, R]:
         return self.cached("index", lambda: {record.id: record for record in self._records})
