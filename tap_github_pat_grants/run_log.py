@@ -38,7 +38,9 @@ class Progress:
         for name, read in streams.items():
             if read.read is None:
                 continue
-            of = f" of {read.announced_pages}" if read.announced_pages else ""
+            # "of N" only for one list: a child stream reads one list per parent.
+            one_list = read.announced_pages and not read.parents
+            of = f" of {read.announced_pages}" if one_list else ""
             parts.append(
                 f"{name} {_count(read.requests, 'page')}{of}, {_count(read.records, 'record')}"
             )
