@@ -64,6 +64,11 @@ def test_raw_tables_are_the_dbt_sources_and_the_taps_streams(graph, tap_streams)
     loaded = {k.path[1] for k in loaded_keys(graph)}
     assert loaded == {*SELECTED_BY_DEFAULT, "sync_runs"}
     assert raw - loaded == {"credential_authorizations", "pat_audit_events", "org_members"}
+    # Drawn with the loaded tables, said to be written by no load.
+    for table in raw - loaded:
+        node = graph.get(key(f"github_pat_grants/{table}"))
+        assert node.group_name == "github_pat_grants"
+        assert "no load writes it" in node.description
 
 
 def test_raw_tables_one_partition_per_organization_one_load_each(graph):

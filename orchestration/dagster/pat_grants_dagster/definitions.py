@@ -18,7 +18,7 @@ from pat_grants_dagster.dbt_assets import github_pat_grants_dbt
 from pat_grants_dagster.dbt_project import DBT_PROJECT, REPOSITORY, dbt_executable
 from pat_grants_dagster.meltano_project import MELTANO_BIN, MELTANO_ENVIRONMENT, MeltanoProject
 from pat_grants_dagster.partition_sensor import organization_partitions
-from pat_grants_dagster.raw_tables import load_organization
+from pat_grants_dagster.raw_tables import UNLOADED_TABLES, load_organization
 
 meltano = MeltanoProject(
     project_dir=str(REPOSITORY),
@@ -30,7 +30,7 @@ meltano = MeltanoProject(
 )
 
 defs = Definitions(
-    assets=[load_organization, github_pat_grants_dbt],
+    assets=[load_organization, *UNLOADED_TABLES, github_pat_grants_dbt],
     jobs=[LOAD_JOB],
     schedules=[daily, weekly_full_refresh],
     sensors=[organization_partitions, dbt_after_loads],

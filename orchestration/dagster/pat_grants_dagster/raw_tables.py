@@ -64,6 +64,20 @@ def raw_key(table: str) -> AssetKey:
     return AssetKey([RAW_SOURCE, table])
 
 
+# The tables of the streams not selected: in the graph (their models read them), no load's.
+UNLOADED_TABLES = [
+    AssetSpec(
+        raw_key(table),
+        description=(description or f"The tap's `{table}` table.")
+        + " Its stream is not selected in the Meltano project: no load writes it.",
+        group_name=RAW_SOURCE,
+        kinds={"meltano", "postgres"},
+    )
+    for table, description in raw_tables().items()
+    if table not in RAW_TABLES
+]
+
+
 def is_full_refresh(tags: dict[str, str]) -> bool:
     """Whether a run's tags ask for a full read (`pat_grants/full_refresh=true`)."""
     return tags.get(FULL_REFRESH_TAG, "").strip().lower() in {"true", "1", "yes"}
