@@ -42,6 +42,11 @@ class MeltanoResult:
     stdout: bytes
     tail: tuple[LogLine, ...]  # its last log lines (Meltano's and the plugins')
 
+    @property
+    def tail_text(self) -> str:
+        """Its last log lines, one per line: what an error message quotes."""
+        return "\n".join(str(line) for line in self.tail)
+
 
 def run_meltano(  # noqa: PLR0913 (one command: where, what, with which environment and input)
     project_dir: str,

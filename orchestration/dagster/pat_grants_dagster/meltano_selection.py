@@ -80,10 +80,9 @@ def project_selection(
             msg = f"which streams {extractor} selects: cannot run {meltano_bin} ({failed})"
             raise SelectionError(msg) from failed
     if result.returncode != 0:
-        tail = "\n".join(str(line) for line in result.tail)
         msg = (
             f"which streams {extractor} selects: meltano invoke --dump=catalog exited "
-            f"{result.returncode}\n{tail}"
+            f"{result.returncode}\n{result.tail_text}"
         )
         raise SelectionError(msg)
     return tuple(selected_streams(result.stdout))

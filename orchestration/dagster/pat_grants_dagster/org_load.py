@@ -73,8 +73,10 @@ def load_organization(
             timeout_seconds=spec.timeout_seconds,
         )
     if result.returncode != 0:
-        tail = "\n".join(str(line) for line in result.tail)
-        msg = f"org {spec.org}: meltano run exited {result.returncode}; its last lines:\n{tail}"
+        msg = (
+            f"org {spec.org}: meltano run exited {result.returncode}; its last lines:\n"
+            f"{result.tail_text}"
+        )
         raise OrgLoadError(msg)
     log.info("org %s: loaded in %.1f s", spec.org, result.seconds)
     with connect() as connection:

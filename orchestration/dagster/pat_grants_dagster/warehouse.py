@@ -114,8 +114,10 @@ def _meltano(spec: OrgLoadSpec, args: tuple[str, ...], stdin: bytes) -> MeltanoR
         stdin=stdin,
     )
     if result.returncode != 0:
-        tail = "\n".join(str(line) for line in result.tail)
         command = " ".join(args)
-        msg = f"preparing the warehouse: meltano {command} exited {result.returncode}\n{tail}"
+        msg = (
+            f"preparing the warehouse: meltano {command} exited {result.returncode}\n"
+            f"{result.tail_text}"
+        )
         raise WarehouseError(msg)
     return result

@@ -17,11 +17,7 @@
 with events as (
     select
         e.*,
-        case e.action
-            {%- for action, step in steps.items() %}
-            when '{{ action }}' then '{{ step }}'
-            {%- endfor %}
-        end as step
+        {{ case_map('e.action', steps) }} as step
     from {{ ref('stg_pat_audit_events') }} as e
     where e.action in ('{{ steps.keys() | join("', '") }}')
 ),

@@ -1,12 +1,7 @@
 -- Grants whose token expires within `expiring_soon_days` (default 14) from now and has not
 -- expired yet: renew or let go, before something stops working.
 select
-    grant_key,
-    org,
-    grant_id,
-    owner_login,
-    token_id,
-    token_name,
+    {{ grant_identity() }},
     token_expires_at,
     {{ days_between(utc_now(), 'token_expires_at') }} as days_left,
     token_last_used_at

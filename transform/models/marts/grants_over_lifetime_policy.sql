@@ -3,12 +3,7 @@
 -- grant is the earliest instant the warehouse knows for a token (GitHub does not list its
 -- creation). `--vars '{max_token_lifetime_days: 90}'` for a stricter policy.
 select
-    grant_key,
-    org,
-    grant_id,
-    owner_login,
-    token_id,
-    token_name,
+    {{ grant_identity() }},
     access_granted_at,
     token_expires_at,
     {{ days_between('access_granted_at', 'token_expires_at') }} as lifetime_days,

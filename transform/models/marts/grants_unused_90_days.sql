@@ -1,12 +1,7 @@
 -- Tokens unused for 90 days that still hold a grant: last used more than 90 days ago, or never
 -- used and granted more than 90 days ago (the grant time is the earliest use GitHub could show).
 select
-    grant_key,
-    org,
-    grant_id,
-    owner_login,
-    token_id,
-    token_name,
+    {{ grant_identity() }},
     token_last_used_at,
     access_granted_at,
     {{ days_between('coalesce(token_last_used_at, access_granted_at)', utc_now()) }} as days_unused,

@@ -16,19 +16,16 @@
     'auto_approve_personal_access_token_requests.enable': ('auto_approve', 'on'),
     'auto_approve_personal_access_token_requests.disable': ('auto_approve', 'off'),
 } %}
+{%- set policies, settings = {}, {} %}
+{%- for action, change in changes.items() %}
+    {%- do policies.update({action: change[0]}) %}
+    {%- do settings.update({action: change[1]}) %}
+{%- endfor %}
 with changes as (
     select
         e.*,
-        case e.action
-            {%- for action, change in changes.items() %}
-            when '{{ action }}' then '{{ change[0] }}'
-            {%- endfor %}
-        end as policy,
-        case e.action
-            {%- for action, change in changes.items() %}
-            when '{{ action }}' then '{{ change[1] }}'
-            {%- endfor %}
-        end as setting
+        {{ case_map('e.action', policies) }} as policy,
+        {{ case_map('e.action', settings) }} as setting
     from {{ ref('stg_pat_audit_events') }} as e
     where e.action in ('{{ changes.keys() | join("', '") }}')
 )
